@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import jwt from '@fastify/jwt';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from './config.js';
+import { openDb, type Db } from './db/db.js';
+import { migrate } from './db/migrate.js';
+import { loadSample } from './sample/sample.loader.js';
+import { AppError } from './errors.js';
+import { healthRoutes } from './health.routes.js';
+import { AuthRepository } from './auth/auth.repository.js';
+import { AuthService } from './auth/auth.service.js';
+import { authRoutes, requireToken } from './auth/auth.routes.js';
+import { loadOrCreateSecret } from './auth/secret.js';
+import { EventsRepository } from './events/events.repository.js';
+import { EventsService } from './events/events.service.js';
+import { eventsRoutes } from './events/events.routes.js';
+import { IdempotencyRepository } from './layers/idempotency.repository.js';
+import { LayersRepository } from './layers/layers.repository.js';
+import { LayersService } from './layers/layers.service.js';
+import { layersRoutes } from './layers/layers.routes.js';
+import { CampaignsRepository } from './campaigns/campaigns.repository.js';
+import { CampaignsService } from './campaigns/campaigns.service.js';
+import { campaignsRoutes } from './campaigns/campaigns.routes.js';
+import { Realtime } from './realtime/realtime.js';
+import { createRedisAdapter } from './realtime/redis.js';
+import { RegionsRepository } from './regions/regions.repository.js';
+import { RegionsService } from './regions/regions.service.js';
+import { regionsRoutes } from './regions/regions.routes.js';
+
+const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+
+/** Paths the single-page client never owns: unknown ones answer a JSON 404, not index.html. */
+const API_PREFIXES = ['/api/', '/socket.io/', '/tiles/', '/ogc', '/docs'];
+
+/** Postgres / network failures that mean "database unreachable", not "your request was wrong". */
+const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+export interface App {
+  app: FastifyInstance;
+  db: Db;
+  realtime: Realtime;
+}
+
+/**
+ * The whole server as one Fastify instance. Order: database (open, migrate, sample) → external plugins
+ * (security headers, static client) → domain services → routes → error and not-found handlers.
+ */
+export async function buildApp(config: Config): Promise<App> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    // Wall displays and phones sit behind nginx in production; trust it for the client address (rate limits).
+    trustProxy: config.trustProxy,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  app.addHook('onClose', () => db.close());
+  try {
+    const applied = await migrate(db);
+    if (applied.length) app.log.info({ applied }, 'migrations applied');
+    if (config.loadSample) {
+      const { loaded } = await loadSample(db, { sampleDir: config.sampleDir, demoPassword: config.demoPassword });
+      if (loaded) app.log.info('Jinshui sample district loaded');
+    }
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+
+  await app.register(helmet, {
+    // Plain HTTP on a LAN of wall displays is a supported deployment: never force https sub-requests or HSTS.
+    hsts: false,
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        upgradeInsecureRequests: null,
+        // MapLibre runs its workers from blob: URLs and decodes images through blob:/data:.
+        workerSrc: ["'self'", 'blob:'],
+        childSrc: ["'self'", 'blob:'],
+        imgSrc: ["'self'", 'data:', 'blob:', ...(config.basemapStyleUrl ? ['https:'] : [])],
+        connectSrc: ["'self'", 'ws:', 'wss:', ...(config.basemapStyleUrl ? ['https:'] : [])],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+
+  if (fs.existsSync(path.join(config.clientDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: config.clientDir, wildcard: false, index: ['index.html'] });
+  } else {
+    app.log.warn(`No built client in ${config.clientDir}: run "npm run build" to serve the dashboard`);
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: '基层治理态势图 API (Jinshui situation map)', version: pkg.version },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(jwt, { secret: config.jwtSecret ?? loadOrCreateSecret(config.dataDir) });
+  requireToken(app);
+
+  const auth = new AuthService(new AuthRepository(db), (user) =>
+    // A wall display runs unattended for months: its token must not expire under it.
+    app.jwt.sign(user, { expiresIn: user.role === 'display' ? '365d' : '12h' }),
+  );
+  const regions = new RegionsService(new RegionsRepository(db));
+  const eventsRepository = new EventsRepository(db);
+  const events = new EventsService(eventsRepository, regions);
+
+  const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;
+  const realtime = new Realtime(app.server, {
+    verify: (token) => app.jwt.verify(token),
+    requireRegion: (code) => regions.require(code),
+    lastSeq: events.lastSeq,
+    adapter: redis?.adapter,
+  });
+  // Sockets close before the database: no handler may run against a closed pool.
+  app.addHook('preClose', async () => {
+    await realtime.close();
+    await redis?.close();
+  });
+
+  const layers = new LayersService(db, new LayersRepository(db), eventsRepository, new IdempotencyRepository(), regions, (m) =>
+    realtime.publish(m),
+  );
+  const campaigns = new CampaignsService(new CampaignsRepository(db), regions);
+
+  await app.register(healthRoutes, { db, version: pkg.version });
+  await app.register(authRoutes, { auth });
+  await app.register(regionsRoutes, { regions });
+  await app.register(layersRoutes, { layers });
+  await app.register(eventsRoutes, { events });
+  await app.register(campaignsRoutes, { campaigns });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof AppError) {
+      return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: err.details, ...err.extra });
+    }
+    if (err.validation) {
+      return reply.status(400).send({ error: 'bad_request', message: err.message, details: err.validation });
+    }
+    if (err.statusCode === 401) {
+      return reply.status(401).send({ error: 'unauthorized', message: 'Log in first: this needs a valid bearer token' });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
+    }
+    if (DB_DOWN_CODES.has(String((err as { code?: string }).code))) {
+      req.log.error(err, 'database unreachable');
+      return reply.status(503).send({ error: 'db_unavailable', message: 'The database is unreachable; try again shortly' });
+    }
+    req.log.error(err);
+    return reply.status(500).send({ error: 'internal', message: 'Internal Server Error' });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.url.split('?')[0];
+    const isPage = req.method === 'GET' && !API_PREFIXES.some((p) => url.startsWith(p)) && !path.extname(url);
+    if (isPage && fs.existsSync(path.join(config.clientDir, 'index.html'))) return reply.sendFile('index.html');
+    return reply.status(404).send({ error: 'not_found', message: `${req.method} ${url} does not exist` });
+  });
+
+  return { app, db, realtime };
+}

@@ -1,0 +1,51 @@
+import path from 'node:path';
+
+/** Runtime configuration. This module is the only reader of process.env (API.md "Configuration"). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Real PostgreSQL + PostGIS; undefined = embedded PGlite + PostGIS under dataDir. */
+  databaseUrl?: string;
+  redisUrl?: string;
+  demoPassword: string;
+  basemapStyleUrl?: string;
+  /** Directory of the built client (vite build); served with SPA fallback when it exists. */
+  clientDir: string;
+  /** Directory of the committed sample district loaded on first start. */
+  sampleDir: string;
+  logLevel: string;
+  /** Load the sample district and its demo accounts on start (default in embedded mode, `--demo` otherwise). */
+  loadSample: boolean;
+  /** JWT signing secret; undefined = generated once and kept in dataDir. */
+  jwtSecret?: string;
+  /** Trust X-Forwarded-For from a reverse proxy (nginx) for client addresses. */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer 0–65535, got "${env.PORT}"`);
+  const empty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const databaseUrl = empty(env.DATABASE_URL);
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  return {
+    port,
+    host: empty(env.HOST) ?? '127.0.0.1',
+    dataDir: path.resolve(empty(env.DATA_DIR) ?? './data'),
+    databaseUrl,
+    redisUrl: empty(env.REDIS_URL),
+    demoPassword: env.DEMO_PASSWORD ?? 'jinshui-demo',
+    basemapStyleUrl: empty(env.BASEMAP_STYLE_URL),
+    clientDir: path.join(root, 'dist/client'),
+    sampleDir: path.join(root, 'geodata/jinshui'),
+    logLevel: empty(env.LOG_LEVEL) ?? 'info',
+    loadSample: !databaseUrl,
+    jwtSecret: empty(env.JWT_SECRET),
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    ...overrides,
+  };
+}

@@ -1,0 +1,68 @@
+import type { LayerName } from './layers.js';
+
+/** One row of the append-only event log (API.md "Event"). `before`/`after` are the changed properties. */
+export interface ChangeEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  layer: LayerName | 'import';
+  id: string;
+  regionCode: string | null;
+  /** District first, the point's deepest region last. */
+  regionPath: string[];
+  op: 'create' | 'update' | 'delete';
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+/** Socket.IO `change`: the event plus the feature as it is now (null after a delete). */
+export interface ChangeMessage extends ChangeEvent {
+  feature: GeoJSON.Feature | null;
+}
+
+/** GET /api/events answer; `last` is the newest seq committed on the server, not the last on this page. */
+export interface EventsPage {
+  events: ChangeEvent[];
+  last: number;
+}
+
+/** Ack of the `subscribe` socket message. */
+export type SubscribeAck = { ok: true; seq: number } | { ok: false; error: string };
+
+/** PATCH /api/layers/:layer/:id body and answer. */
+export interface StatusPatch {
+  status: string;
+  note?: string;
+  version: number;
+}
+export interface PatchResult {
+  feature: GeoJSON.Feature;
+  seq: number;
+}
+
+/** A campaign (挂图作战) with its overall progress in the requesting user's region. */
+export interface Campaign {
+  id: string;
+  name: string;
+  layer: string;
+  startsAt: string;
+  endsAt: string;
+  status: 'active' | 'closed';
+  doneStatuses: string[];
+  targets: number;
+  done: number;
+}
+
+export interface RegionProgress {
+  code: string;
+  name: string;
+  targets: number;
+  done: number;
+  byStatus: Record<string, number>;
+}
+
+/** GET /api/campaigns/:id/progress?region=: the region's totals and one row per child region. */
+export interface CampaignProgress extends RegionProgress {
+  campaign: Campaign;
+  children: RegionProgress[];
+}

@@ -1,0 +1,53 @@
+import type { Queryable } from '../db/db.js';
+import type { ChangeEvent, EventsPage } from '../contract/events.js';
+
+const EVENT_COLUMNS = `seq, at, actor, layer, feature_id AS id, region_code AS "regionCode", region_path AS "regionPath", op, before, after`;
+
+export type NewEvent = Omit<ChangeEvent, 'seq' | 'at' | 'regionPath'>;
+
+/** The append-only event log. */
+export class EventsRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * Appends inside the caller's transaction. The counter row's lock is held until that transaction ends, so
+   * seqs are gap-free and commit in order (migrations/003).
+   */
+  async append(tx: Queryable, e: NewEvent): Promise<ChangeEvent> {
+    const [row] = await tx.query<ChangeEvent>(
+      `WITH next AS (UPDATE event_seq SET last = last + 1 RETURNING last)
+       INSERT INTO events (seq, actor, layer, feature_id, region_code, region_path, op, before, after)
+       SELECT next.last, $1, $2, $3, $4::text, COALESCE(region_path($4::text), '{}'), $5, $6::jsonb, $7::jsonb FROM next
+       RETURNING ${EVENT_COLUMNS}`,
+      [e.actor, e.layer, e.id, e.regionCode, e.op, JSON.stringify(e.before), JSON.stringify(e.after)],
+    );
+    return row;
+  }
+
+  /**
+   * Events after `since` within the subtree of `regionCode` (district-wide events without a region, such as
+   * imports, belong to the district), and the newest committed seq — one statement, so one snapshot.
+   */
+  async since(since: number, limit: number, regionCode: string): Promise<EventsPage> {
+    const rows = await this.db.query<ChangeEvent & { last: number }>(
+      `SELECT s.last, e.* FROM (SELECT last FROM event_seq) AS s
+       LEFT JOIN LATERAL (
+         SELECT ${EVENT_COLUMNS} FROM events
+          WHERE seq > $1 AND (region_code LIKE $3 || '%' OR (region_code IS NULL AND length($3) = 6))
+          ORDER BY seq LIMIT $2) AS e ON true`,
+      [since, limit, regionCode],
+    );
+    const last = rows[0].last;
+    const events = rows.filter((r) => r.seq !== null).map(({ last: _, ...e }) => e);
+    return { events, last };
+  }
+
+  async lastSeq(): Promise<number> {
+    const [row] = await this.db.query<{ last: number }>('SELECT last FROM event_seq');
+    return row.last;
+  }
+
+  async history(layer: string, id: string): Promise<ChangeEvent[]> {
+    return this.db.query<ChangeEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE layer = $1 AND feature_id = $2 ORDER BY seq`, [layer, id]);
+  }
+}

@@ -1,0 +1,80 @@
+import type { Queryable } from '../db/db.js';
+import { LAYER_MODELS, type LayerModel } from './layers.model.js';
+import type { LayerName } from '../contract/layers.js';
+
+/** Timestamps in built JSON as ISO-8601 UTC, like the rest of the wire (db.ts normalises plain columns). */
+const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** SQL that renders a row `t` of a layer as a GeoJSON Feature (RFC 7946, 7 decimals ≈ 1 cm). */
+function featureSql(model: LayerModel): string {
+  const props = [
+    `'id', t.id`,
+    `'layer', '${model.name}'`,
+    `'name', t.name`,
+    `'status', t.status`,
+    `'version', t.version`,
+    `'regionCode', t.region_code`,
+    `'updatedAt', ${iso('t.updated_at')}`,
+    ...model.columns.map((c) => `'${c.prop}', ${c.sql === 'timestamptz' ? iso(`t.${c.column}`) : `t.${c.column}`}`),
+  ];
+  return `json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
+                            'properties', json_build_object(${props.join(', ')}))`;
+}
+
+export interface LayerFilter {
+  regionCode: string;
+  bbox?: [number, number, number, number];
+  statuses?: string[];
+}
+
+/** A column change besides status (e.g. an escalated dispute's mediation level). Column names come from code. */
+export type ColumnChange = { column: string; value: unknown };
+
+/** All SQL about point layers. */
+export class LayersRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** A FeatureCollection as JSON text, built in PostGIS: the server passes it on without parsing it. */
+  async listJson(layer: LayerName, f: LayerFilter): Promise<string> {
+    const model = LAYER_MODELS[layer];
+    const [row] = await this.db.query<{ json: string }>(
+      `SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg(${featureSql(model)} ORDER BY t.id), '[]'))::text AS json
+         FROM ${model.table} AS t
+        WHERE t.region_code LIKE $1 || '%'
+          AND ($2::float8[] IS NULL OR t.geom && ST_MakeEnvelope($2[1], $2[2], $2[3], $2[4], 4326))
+          AND ($3::text[] IS NULL OR t.status = ANY ($3))`,
+      [f.regionCode, f.bbox ?? null, f.statuses ?? null],
+    );
+    return row.json;
+  }
+
+  async find(layer: LayerName, id: string, tx: Queryable = this.db, lock = false): Promise<GeoJSON.Feature | undefined> {
+    const model = LAYER_MODELS[layer];
+    const [row] = await tx.query<{ feature: GeoJSON.Feature }>(
+      `SELECT ${featureSql(model)} AS feature FROM ${model.table} AS t WHERE t.id = $1 ${lock ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
+    return row?.feature;
+  }
+
+  /** Whether the stored geometry of the point lies inside the region — the spatial write check, in PostGIS. */
+  async isInside(tx: Queryable, layer: LayerName, id: string, regionCode: string): Promise<boolean> {
+    const [row] = await tx.query<{ inside: boolean }>(
+      `SELECT ST_Covers(r.geom, t.geom) AS inside FROM regions AS r, ${LAYER_MODELS[layer].table} AS t WHERE r.code = $1 AND t.id = $2`,
+      [regionCode, id],
+    );
+    return row?.inside ?? false;
+  }
+
+  async updateStatus(tx: Queryable, layer: LayerName, id: string, status: string, changes: ColumnChange[] = []): Promise<GeoJSON.Feature> {
+    const model = LAYER_MODELS[layer];
+    const sets = changes.map((c, i) => `${c.column} = $${i + 3}`);
+    const [row] = await tx.query<{ feature: GeoJSON.Feature }>(
+      `WITH t AS (UPDATE ${model.table} SET status = $2, version = version + 1, updated_at = clock_timestamp()
+                  ${sets.map((s) => `, ${s}`).join('')} WHERE id = $1 RETURNING *)
+       SELECT ${featureSql(model)} AS feature FROM t`,
+      [id, status, ...changes.map((c) => c.value)],
+    );
+    return row.feature;
+  }
+}

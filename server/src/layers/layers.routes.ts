@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import type { StatusPatch } from '../contract/events.js';
+import { LAYERS, TRANSITIONS } from '../contract/layers.js';
+import { badRequest } from '../errors.js';
+import type { LayersService } from './layers.service.js';
+
+const REGION = { type: 'string', pattern: '^[0-9]{6,16}$' } as const;
+const layerParams = {
+  type: 'object',
+  required: ['layer'],
+  properties: { layer: { type: 'string' }, id: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const;
+
+/** `minLon,minLat,maxLon,maxLat` in WGS84, or a 400 that says what is wrong. */
+export function parseBbox(text: string): [number, number, number, number] {
+  const parts = text.split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+  if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n))) throw badRequest('bbox must be four numbers: minLon,minLat,maxLon,maxLat');
+  const [minLon, minLat, maxLon, maxLat] = parts;
+  if (minLon < -180 || maxLon > 180 || minLat < -90 || maxLat > 90) throw badRequest('bbox is out of range: longitudes −180…180, latitudes −90…90');
+  if (minLon > maxLon || minLat > maxLat) throw badRequest('bbox minimum must not exceed its maximum');
+  return [minLon, minLat, maxLon, maxLat];
+}
+
+export async function layersRoutes(app: FastifyInstance, { layers }: { layers: LayersService }) {
+  app.get<{ Params: { layer: string }; Querystring: { region?: string; bbox?: string; status?: string } }>(
+    '/api/layers/:layer',
+    {
+      schema: {
+        summary: `Features of a layer (${LAYERS.join(', ')}) in a region subtree, as GeoJSON`,
+        params: layerParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { region: REGION, bbox: { type: 'string', maxLength: 200 }, status: { type: 'string', maxLength: 500 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const layer = layers.requireLayer(req.params.layer);
+      const statuses = req.query.status?.split(',').map((s) => s.trim());
+      const unknown = statuses?.filter((s) => !(s in TRANSITIONS[layer]));
+      if (unknown?.length) throw badRequest(`Unknown ${layer} status: ${unknown.join(', ')}; known: ${Object.keys(TRANSITIONS[layer]).join(', ')}`);
+      const json = await layers.listJson(req.user, layer, {
+        regionCode: req.query.region ?? req.user.regionCode,
+        bbox: req.query.bbox === undefined ? undefined : parseBbox(req.query.bbox),
+        statuses,
+      });
+      return reply.type('application/geo+json; charset=utf-8').send(json);
+    },
+  );
+
+  app.get<{ Params: { layer: string; id: string } }>(
+    '/api/layers/:layer/:id',
+    { schema: { summary: 'One feature, with the statuses the requesting user may move it to', params: layerParams } },
+    (req) => layers.get(req.user, req.params.layer, req.params.id),
+  );
+
+  app.get<{ Params: { layer: string; id: string } }>(
+    '/api/layers/:layer/:id/history',
+    { schema: { summary: 'Events of one feature, oldest first', params: layerParams } },
+    (req) => layers.history(req.user, req.params.layer, req.params.id),
+  );
+
+  app.patch<{ Params: { layer: string; id: string }; Body: StatusPatch; Headers: { 'idempotency-key'?: string } }>(
+    '/api/layers/:layer/:id',
+    {
+      schema: {
+        summary: 'Change a status (optimistic concurrency by version; Idempotency-Key makes retries safe)',
+        params: layerParams,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } } },
+        body: {
+          type: 'object',
+          required: ['status', 'version'],
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', minLength: 1, maxLength: 40 },
+            note: { type: 'string', maxLength: 1000 },
+            version: { type: 'integer', minimum: 1 },
+          },
+        },
+      },
+    },
+    (req) => layers.patchStatus(req.user, req.params.layer, req.params.id, req.body, req.headers['idempotency-key']),
+  );
+}

@@ -1,0 +1,143 @@
+import type { Db } from '../db/db.js';
+import type { SessionUser } from '../contract/auth.js';
+import type { ChangeEvent, ChangeMessage, PatchResult, StatusPatch } from '../contract/events.js';
+import { TRANSITIONS, isLayerName, type LayerName } from '../contract/layers.js';
+import { AppError, notFound } from '../errors.js';
+import { assertCanRead } from '../auth/auth.service.js';
+import type { RegionsService } from '../regions/regions.service.js';
+import type { EventsRepository } from '../events/events.repository.js';
+import type { IdempotencyRepository } from './idempotency.repository.js';
+import type { ColumnChange, LayerFilter, LayersRepository } from './layers.repository.js';
+
+const MEDIATION_LEVELS = ['community', 'street', 'district'] as const;
+
+type Props = Record<string, any>;
+
+/** The statuses a feature may move to, by its layer's workflow and its own state. */
+export function allowedNext(layer: LayerName, props: Props): string[] {
+  const next = [...(TRANSITIONS[layer][props.status] ?? [])];
+  // Escalation hands a dispute to the next mediation level; the district centre is the last one.
+  if (layer === 'disputes' && props.mediationLevel === 'district') return next.filter((s) => s !== 'escalated');
+  return next;
+}
+
+/** Columns that follow a status change, so the feature stays consistent (progress, dates, mediation level). */
+function followingChanges(layer: LayerName, props: Props, status: string): ColumnChange[] {
+  if (layer === 'disputes' && status === 'escalated') {
+    const level = MEDIATION_LEVELS[MEDIATION_LEVELS.indexOf(props.mediationLevel) + 1];
+    return [{ column: 'mediation_level', value: level }];
+  }
+  if (layer === 'projects' && (status === 'completed' || status === 'accepted')) return [{ column: 'progress', value: 100 }];
+  if (layer === 'temp-branches' && status === 'dissolved') return [{ column: 'dissolved_at', value: new Date().toISOString().slice(0, 10) }];
+  return [];
+}
+
+export type Publish = (message: ChangeMessage) => void;
+
+export class LayersService {
+  constructor(
+    private readonly db: Db,
+    private readonly layers: LayersRepository,
+    private readonly events: EventsRepository,
+    private readonly idempotency: IdempotencyRepository,
+    private readonly regions: RegionsService,
+    private readonly publish: Publish,
+  ) {}
+
+  requireLayer(name: string): LayerName {
+    if (!isLayerName(name)) throw notFound(`Layer "${name}"`);
+    return name;
+  }
+
+  async listJson(user: SessionUser, layerName: string, filter: LayerFilter): Promise<string> {
+    const layer = this.requireLayer(layerName);
+    assertCanRead(user, filter.regionCode);
+    await this.regions.require(filter.regionCode);
+    return this.layers.listJson(layer, filter);
+  }
+
+  /** The feature with `nextStatuses`: what this user may move it to (empty when they may not write it). */
+  async get(user: SessionUser, layerName: string, id: string): Promise<GeoJSON.Feature> {
+    const layer = this.requireLayer(layerName);
+    const feature = await this.readable(user, layer, id);
+    const writable = user.role !== 'display' && (await this.layers.isInside(this.db, layer, id, user.regionCode));
+    return { ...feature, properties: { ...feature.properties, nextStatuses: writable ? allowedNext(layer, feature.properties!) : [] } };
+  }
+
+  async history(user: SessionUser, layerName: string, id: string): Promise<{ events: ChangeEvent[] }> {
+    const layer = this.requireLayer(layerName);
+    await this.readable(user, layer, id);
+    return { events: await this.events.history(layer, id) };
+  }
+
+  /**
+   * Moves a feature to a new status: checks in API.md's order (404 → 403 → 409 → invalid transition), commits
+   * the change, its event and the idempotency record in one transaction, then fans the event out.
+   */
+  async patchStatus(user: SessionUser, layerName: string, id: string, patch: StatusPatch, idempotencyKey?: string): Promise<PatchResult> {
+    const layer = this.requireLayer(layerName);
+    const request = JSON.stringify([layer, id, patch]);
+    const outcome = await this.db.transaction(async (tx) => {
+      if (idempotencyKey) {
+        const claim = await this.idempotency.claim(tx, user.username, idempotencyKey, request);
+        if (!claim.claimed) {
+          if (claim.request !== request) {
+            throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
+          }
+          return { result: claim.response as PatchResult, message: undefined };
+        }
+      }
+      const current = await this.layers.find(layer, id, tx, true);
+      if (!current) throw notFound(`${layer} ${id}`);
+      if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
+      // Spatial check against the stored geometry: a region code sent by a client proves nothing.
+      if (!(await this.layers.isInside(tx, layer, id, user.regionCode))) {
+        throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${user.regionCode})`);
+      }
+      const props = current.properties!;
+      if (props.version !== patch.version) {
+        throw new AppError(409, 'version_conflict', `Someone changed this point first (version ${props.version}, yours ${patch.version})`, undefined, {
+          current,
+        });
+      }
+      const allowed = allowedNext(layer, props);
+      if (!allowed.includes(patch.status)) {
+        throw new AppError(
+          400,
+          'invalid_transition',
+          `${layer} status "${props.status}" may move to: ${allowed.length ? allowed.join(', ') : 'nothing (final)'}; not "${patch.status}"`,
+          allowed,
+        );
+      }
+      const feature = await this.layers.updateStatus(tx, layer, id, patch.status, followingChanges(layer, props, patch.status));
+      const [before, after] = changedProperties(props, feature.properties!);
+      const event = await this.events.append(tx, {
+        actor: user.username,
+        layer,
+        id,
+        regionCode: props.regionCode,
+        op: 'update',
+        before,
+        after: patch.note ? { ...after, note: patch.note } : after,
+      });
+      const result: PatchResult = { feature, seq: event.seq };
+      if (idempotencyKey) await this.idempotency.complete(tx, user.username, idempotencyKey, result);
+      return { result, message: { ...event, feature } };
+    });
+    if (outcome.message) this.publish(outcome.message);
+    return outcome.result;
+  }
+
+  private async readable(user: SessionUser, layer: LayerName, id: string): Promise<GeoJSON.Feature> {
+    const feature = await this.layers.find(layer, id);
+    if (!feature) throw notFound(`${layer} ${id}`);
+    assertCanRead(user, feature.properties!.regionCode);
+    return feature;
+  }
+}
+
+/** The properties that a change altered (status, version and what followed), before and after. */
+function changedProperties(before: Props, after: Props): [Props, Props] {
+  const keys = Object.keys(after).filter((k) => k !== 'updatedAt' && JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+  return [Object.fromEntries(keys.map((k) => [k, before[k]])), Object.fromEntries(keys.map((k) => [k, after[k]]))];
+}

@@ -1,0 +1,141 @@
+import type { Queryable } from '../db/db.js';
+import type { PartyOrg, RegionKpis, RegionRef, RegionStats } from '../contract/regions.js';
+import { OPEN_DISPUTE_STATUSES } from '../contract/layers.js';
+
+export interface RegionRow extends RegionRef {
+  parentCode: string | null;
+  partyOrg: PartyOrg;
+  starRating: number | null;
+}
+
+// Every roll-up filters on `region_code LIKE $1 || '%'`: codes are hierarchical (enforced by regions_level_code)
+// and region_code is assigned spatially, so the prefix is the region's subtree.
+const OPEN = `status IN (${OPEN_DISPUTE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
+/** All SQL about regions and their roll-up figures. */
+export class RegionsRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async find(code: string): Promise<RegionRow | undefined> {
+    const [row] = await this.db.query<RegionRow>(
+      `SELECT code, name, level, parent_code AS "parentCode", party_org AS "partyOrg", star_rating AS "starRating"
+         FROM regions WHERE code = $1`,
+      [code],
+    );
+    return row;
+  }
+
+  async children(code: string): Promise<RegionRef[]> {
+    return this.db.query<RegionRef>(`SELECT code, name, level FROM regions WHERE parent_code = $1 ORDER BY code`, [code]);
+  }
+
+  /** Figures of GET /api/stats, over the subtree of `code`. */
+  async stats(code: string): Promise<Omit<RegionStats, 'region'>> {
+    const [row] = await this.db.query(
+      `SELECT
+         (SELECT json_object_agg(level, n) FROM (SELECT level, count(*) AS n FROM regions
+            WHERE code LIKE $1 || '%' AND code <> $1 GROUP BY level) AS l) AS regions,
+         (SELECT json_object_agg(tier, n) FROM (SELECT tier, count(*) AS n FROM service_centres
+            WHERE region_code LIKE $1 || '%' GROUP BY tier) AS t) AS centres,
+         (SELECT json_object_agg(origin, n) FROM (SELECT origin, count(*) AS n FROM temp_branches
+            WHERE region_code LIKE $1 || '%' AND status = 'active' GROUP BY origin) AS o) AS branches,
+         (SELECT json_build_object('total', count(*), 'unmanaged', count(*) FILTER (WHERE kind = 'unmanaged'))
+            FROM compounds WHERE region_code LIKE $1 || '%') AS compounds,
+         (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM projects
+            WHERE region_code LIKE $1 || '%' GROUP BY status) AS s) AS projects,
+         (SELECT json_build_object(
+                   'open', count(*) FILTER (WHERE ${OPEN}),
+                   'overdue', count(*) FILTER (WHERE ${OPEN} AND deadline < now()),
+                   'resolved', count(*) FILTER (WHERE status = 'resolved'))
+            FROM disputes WHERE region_code LIKE $1 || '%') AS disputes,
+         (SELECT count(*) FROM member_units WHERE region_code LIKE $1 || '%' AND status = 'active') AS member_units,
+         (SELECT json_build_object(
+                   'jointMeetings', COALESCE(sum((facts->>'jointMeetings')::int), 0),
+                   'problemsSolved', COALESCE(sum((facts->>'problemsSolved')::int), 0),
+                   'agreements', COALESCE(sum((facts->>'agreements')::int), 0),
+                   'jointServices', COALESCE(sum((facts->>'jointServices')::int), 0),
+                   'freeItems', COALESCE(sum((facts->>'freeServiceItems')::int), 0),
+                   'categories', COALESCE(sum((facts->>'serviceCategories')::int), 0),
+                   'socialOrgs', COALESCE(sum((facts->>'socialOrgs')::int), 0),
+                   'socialWorkers', COALESCE(sum((facts->>'socialWorkers')::int), 0),
+                   'charityFundStreets', count(*) FILTER (WHERE level = 'street' AND (facts->>'charityFund')::boolean))
+            FROM regions WHERE code LIKE $1 || '%') AS facts`,
+      [code],
+    );
+    const count = (obj: Record<string, number> | null, key: string) => Number(obj?.[key] ?? 0);
+    const byStatus: Record<string, number> = { planned: 0, in_progress: 0, completed: 0, accepted: 0, ...(row.projects ?? {}) };
+    const f = row.facts;
+    return {
+      regions: {
+        street: count(row.regions, 'street'),
+        community: count(row.regions, 'community'),
+        grid: count(row.regions, 'grid'),
+        buildingGroup: count(row.regions, 'building_group'),
+      },
+      serviceCentres: { street: count(row.centres, 'street'), community500: count(row.centres, '500'), community1000: count(row.centres, '1000') },
+      tempBranches: { project: count(row.branches, 'project'), compound: count(row.branches, 'compound') },
+      compounds: row.compounds,
+      projects: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
+      disputes: row.disputes,
+      memberUnits: { total: row.member_units },
+      coBuilding: { jointMeetings: f.jointMeetings, problemsSolved: f.problemsSolved, agreements: f.agreements, jointServices: f.jointServices },
+      services: {
+        freeItems: f.freeItems,
+        categories: f.categories,
+        socialOrgs: f.socialOrgs,
+        socialWorkers: f.socialWorkers,
+        charityFundStreets: f.charityFundStreets,
+      },
+    };
+  }
+
+  /**
+   * The children of `code` as GeoJSON features with their KPIs (choropleth). Points are grouped by the prefix of
+   * their region code that names the child, in one pass per layer.
+   */
+  async childrenWithKpis(code: string, childCodeLength: number): Promise<GeoJSON.FeatureCollection> {
+    const rows = await this.db.query<{ feature: GeoJSON.Feature }>(
+      `WITH kids AS (SELECT code, name, level, parent_code, geom FROM regions WHERE parent_code = $1),
+       c AS (SELECT left(region_code, $2) AS code, count(*) AS compounds, count(*) FILTER (WHERE kind = 'unmanaged') AS unmanaged
+               FROM compounds WHERE region_code LIKE $1 || '%' GROUP BY 1),
+       s AS (SELECT left(region_code, $2) AS code, count(*) AS n FROM service_centres WHERE region_code LIKE $1 || '%' GROUP BY 1),
+       b AS (SELECT left(region_code, $2) AS code, count(*) AS n FROM temp_branches
+               WHERE region_code LIKE $1 || '%' AND status = 'active' GROUP BY 1),
+       d AS (SELECT left(region_code, $2) AS code, count(*) FILTER (WHERE ${OPEN}) AS open,
+                    count(*) FILTER (WHERE ${OPEN} AND deadline < now()) AS overdue
+               FROM disputes WHERE region_code LIKE $1 || '%' GROUP BY 1),
+       p AS (SELECT left(region_code, $2) AS code, count(*) AS n FROM projects
+               WHERE region_code LIKE $1 || '%' AND status = 'in_progress' GROUP BY 1)
+       SELECT json_build_object(
+         'type', 'Feature', 'id', kids.code,
+         'geometry', ST_AsGeoJSON(kids.geom, 6)::json,
+         'properties', json_build_object(
+           'code', kids.code, 'name', kids.name, 'level', kids.level, 'parentCode', kids.parent_code,
+           'compounds', COALESCE(c.compounds, 0), 'unmanagedCompounds', COALESCE(c.unmanaged, 0),
+           'serviceCentres', COALESCE(s.n, 0), 'tempBranches', COALESCE(b.n, 0),
+           'openDisputes', COALESCE(d.open, 0), 'overdueDisputes', COALESCE(d.overdue, 0),
+           'projectsInProgress', COALESCE(p.n, 0))) AS feature
+       FROM kids LEFT JOIN c USING (code) LEFT JOIN s USING (code) LEFT JOIN b USING (code)
+                 LEFT JOIN d USING (code) LEFT JOIN p USING (code)
+       ORDER BY kids.code`,
+      [code, childCodeLength],
+    );
+    return { type: 'FeatureCollection', features: rows.map((r) => r.feature) };
+  }
+
+  /** KPIs of one region's own subtree (the side panel). */
+  async kpis(code: string): Promise<RegionKpis> {
+    const [row] = await this.db.query<RegionKpis>(
+      `SELECT
+         (SELECT count(*) FROM compounds WHERE region_code LIKE $1 || '%') AS "compounds",
+         (SELECT count(*) FROM compounds WHERE region_code LIKE $1 || '%' AND kind = 'unmanaged') AS "unmanagedCompounds",
+         (SELECT count(*) FROM service_centres WHERE region_code LIKE $1 || '%') AS "serviceCentres",
+         (SELECT count(*) FROM temp_branches WHERE region_code LIKE $1 || '%' AND status = 'active') AS "tempBranches",
+         (SELECT count(*) FROM disputes WHERE region_code LIKE $1 || '%' AND ${OPEN}) AS "openDisputes",
+         (SELECT count(*) FROM disputes WHERE region_code LIKE $1 || '%' AND ${OPEN} AND deadline < now()) AS "overdueDisputes",
+         (SELECT count(*) FROM projects WHERE region_code LIKE $1 || '%' AND status = 'in_progress') AS "projectsInProgress"`,
+      [code],
+    );
+    return row;
+  }
+}

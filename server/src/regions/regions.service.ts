@@ -1,0 +1,49 @@
+import { type RegionDetail, type RegionLevel, type RegionStats } from '../contract/regions.js';
+import { AppError, notFound } from '../errors.js';
+import type { RegionsRepository } from './regions.repository.js';
+
+/** Length of a region code at each level (API.md "Region codes"). */
+export const CODE_LENGTH: Record<RegionLevel, number> = { district: 6, street: 9, community: 12, grid: 14, building_group: 16 };
+const CHILD_LEVEL: Partial<Record<RegionLevel, RegionLevel>> = {
+  district: 'street',
+  street: 'community',
+  community: 'grid',
+  grid: 'building_group',
+};
+
+/** Ancestor codes of a region, district first (codes are prefixes of each other). */
+export function ancestorCodes(code: string): string[] {
+  return Object.values(CODE_LENGTH)
+    .filter((n) => n < code.length)
+    .map((n) => code.slice(0, n));
+}
+
+export class RegionsService {
+  constructor(private readonly regions: RegionsRepository) {}
+
+  /** The region or a 404; a malformed code is a 400 (a query for it could never match). */
+  async require(code: string) {
+    if (!/^\d{6,16}$/.test(code)) throw new AppError(400, 'bad_region', `"${code}" is not a region code (6–16 digits)`);
+    const region = await this.regions.find(code);
+    if (!region) throw notFound(`Region ${code}`);
+    return region;
+  }
+
+  async stats(code: string): Promise<RegionStats> {
+    const region = await this.require(code);
+    return { region: { code: region.code, name: region.name, level: region.level }, ...(await this.regions.stats(code)) };
+  }
+
+  async detail(code: string): Promise<RegionDetail> {
+    const region = await this.require(code);
+    const [children, kpis] = await Promise.all([this.regions.children(code), this.regions.kpis(code)]);
+    return { ...region, path: ancestorCodes(code), children, kpis };
+  }
+
+  async childrenGeoJson(code: string): Promise<GeoJSON.FeatureCollection> {
+    const region = await this.require(code);
+    const childLevel = CHILD_LEVEL[region.level];
+    if (!childLevel) return { type: 'FeatureCollection', features: [] };
+    return this.regions.childrenWithKpis(code, CODE_LENGTH[childLevel]);
+  }
+}

@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db, Queryable } from '../db/db.js';
+import { LAYER_LOAD_ORDER, LAYER_MODELS, type LayerColumn } from '../layers/layers.model.js';
+import { hashPassword } from '../auth/password.js';
+import { REGION_LEVELS } from '../contract/regions.js';
+
+export interface LoadSampleOptions {
+  sampleDir: string;
+  /** Create the demo accounts of API.md with this password; undefined = no demo accounts. */
+  demoPassword?: string;
+  /** The sample's dates are shifted so its reference date falls on this day (default today). */
+  now?: Date;
+}
+
+export interface LoadSampleResult {
+  loaded: boolean;
+  shiftDays: number;
+}
+
+interface SampleMeta {
+  name: string;
+  referenceDate: string;
+  counts?: Record<string, number>;
+}
+
+interface SampleCampaign {
+  id: string;
+  name: string;
+  layer: string;
+  startsAt: string;
+  endsAt: string;
+  status: string;
+  doneStatuses: string[];
+  targetIds: string[];
+}
+
+const DAY_MS = 86_400_000;
+const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+
+/** Reads one committed FeatureCollection as text, to pass whole to SQL as one jsonb parameter. */
+const featuresJson = (file: string): string => JSON.stringify(readJson<{ features: unknown[] }>(file).features);
+
+/**
+ * SQL expression that reads one property of a feature (`f`) with its column's type. Dates are shifted by $2 days
+ * so the sample's reference date becomes today: otherwise every open dispute would turn overdue as the
+ * committed sample ages.
+ */
+function propertyExpr(c: LayerColumn): string {
+  const v = `f->'properties'->>'${c.prop}'`;
+  switch (c.sql) {
+    case 'text[]':
+      return `ARRAY(SELECT jsonb_array_elements_text(f->'properties'->'${c.prop}'))`;
+    case 'date':
+      return `((${v})::date + $2::integer)`;
+    case 'timestamptz':
+      return `((${v})::timestamptz + $2::integer * interval '1 day')`;
+    default:
+      return `(${v})::${c.sql}`;
+  }
+}
+
+/**
+ * Loads the committed sample district (geodata/jinshui) in one transaction. Idempotent: a database that already
+ * holds the sample is left as it is.
+ */
+export async function loadSample(db: Db, options: LoadSampleOptions): Promise<LoadSampleResult> {
+  const dir = options.sampleDir;
+  const meta = readJson<SampleMeta>(path.join(dir, 'meta.json'));
+  const now = options.now ?? new Date();
+  const shiftDays = Math.round((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - Date.parse(meta.referenceDate)) / DAY_MS);
+  // Hash before the transaction: argon2 is deliberately slow and must not hold the database.
+  const demoHash = options.demoPassword === undefined ? undefined : await hashPassword(options.demoPassword);
+
+  return db.transaction(async (tx) => {
+    const [done] = await tx.query(`SELECT value FROM app_meta WHERE key = 'sample'`);
+    if (done) return { loaded: false, shiftDays: done.value.shiftDays as number };
+
+    await insertRegions(tx, featuresJson(path.join(dir, 'regions.geojson')));
+    for (const layer of LAYER_LOAD_ORDER) {
+      const model = LAYER_MODELS[layer];
+      const columns = model.columns;
+      const hasDates = columns.some((c) => c.sql === 'date' || c.sql === 'timestamptz');
+      await tx.query(
+        `INSERT INTO ${model.table} (id, name, status, geom, ${columns.map((c) => c.column).join(', ')})
+         SELECT f->>'id', f->'properties'->>'name', f->'properties'->>'status',
+                ST_SetSRID(ST_GeomFromGeoJSON(f->'geometry'), 4326), ${columns.map(propertyExpr).join(', ')}
+           FROM jsonb_array_elements($1::jsonb) AS f
+         ON CONFLICT (id) DO NOTHING`,
+        // Postgres refuses a parameter the statement does not use: pass the shift only where dates are.
+        [featuresJson(path.join(dir, `${layer}.geojson`)), ...(hasDates ? [shiftDays] : [])],
+      );
+    }
+    await insertCampaigns(tx, readJson<SampleCampaign[]>(path.join(dir, 'campaigns.json')), shiftDays);
+    if (demoHash) await insertDemoUsers(tx, demoHash);
+    await tx.query(`INSERT INTO app_meta (key, value) VALUES ('sample', $1::jsonb)`, [
+      JSON.stringify({ name: meta.name, referenceDate: meta.referenceDate, shiftDays, loadedAt: now.toISOString() }),
+    ]);
+    return { loaded: true, shiftDays };
+  });
+}
+
+/** Level by level, so each region's parent exists when the inside-parent trigger checks it. */
+async function insertRegions(tx: Queryable, features: string): Promise<void> {
+  for (const level of REGION_LEVELS) {
+    await tx.query(
+      `INSERT INTO regions (code, name, level, parent_code, geom, party_org, star_rating, facts)
+       SELECT p->>'code', p->>'name', p->>'level', p->>'parentCode',
+              ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(f->'geometry'), 4326)),
+              COALESCE(p->'partyOrg', '{}'), (p->>'starRating')::smallint, COALESCE(p->'facts', '{}')
+         FROM jsonb_array_elements($1::jsonb) AS f, LATERAL (SELECT f->'properties' AS p) AS props
+        WHERE p->>'level' = $2
+       ON CONFLICT (code) DO NOTHING`,
+      [features, level],
+    );
+  }
+}
+
+async function insertCampaigns(tx: Queryable, campaigns: SampleCampaign[], shiftDays: number): Promise<void> {
+  for (const c of campaigns) {
+    await tx.query(
+      `INSERT INTO campaigns (id, name, layer, starts_at, ends_at, status, done_statuses)
+       VALUES ($1, $2, $3, $4::timestamptz + $8::integer * interval '1 day', $5::timestamptz + $8::integer * interval '1 day', $6, $7)
+       ON CONFLICT (id) DO NOTHING`,
+      [c.id, c.name, c.layer, c.startsAt, c.endsAt, c.status, c.doneStatuses, shiftDays],
+    );
+    await tx.query(
+      `INSERT INTO campaign_targets (campaign_id, feature_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+      [c.id, c.targetIds],
+    );
+  }
+}
+
+/**
+ * Demo accounts of API.md: admin, leader and display over the district, and one coordinator per grid. They share
+ * one argon2 hash (same password; hashing ~1,000 accounts one by one would take a minute at every first start).
+ */
+async function insertDemoUsers(tx: Queryable, passwordHash: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO users (username, password_hash, role, region_code, demo)
+     VALUES ('admin', $1, 'admin', '410105', true), ('leader', $1, 'leader', '410105', true),
+            ('display', $1, 'display', '410105', true)
+     ON CONFLICT (username) DO NOTHING`,
+    [passwordHash],
+  );
+  await tx.query(
+    `INSERT INTO users (username, password_hash, role, region_code, demo)
+     SELECT 'grid-' || code, $1, 'coordinator', code, true FROM regions WHERE level = 'grid'
+     ON CONFLICT (username) DO NOTHING`,
+    [passwordHash],
+  );
+}
