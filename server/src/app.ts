@@ -58,6 +58,28 @@ export async function buildApp(config: Config): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
+  // Set before any plugin registers routes: encapsulated plugins copy the handler when they are created.
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof AppError) {
+      return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: err.details, ...err.extra });
+    }
+    if (err.validation) {
+      return reply.status(400).send({ error: 'bad_request', message: err.message, details: err.validation });
+    }
+    if (err.statusCode === 401) {
+      return reply.status(401).send({ error: 'unauthorized', message: 'Log in first: this needs a valid bearer token' });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
+    }
+    if (DB_DOWN_CODES.has(String((err as { code?: string }).code))) {
+      req.log.error(err, 'database unreachable');
+      return reply.status(503).send({ error: 'db_unavailable', message: 'The database is unreachable; try again shortly' });
+    }
+    req.log.error(err);
+    return reply.status(500).send({ error: 'internal', message: 'Internal Server Error' });
+  });
+
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   app.addHook('onClose', () => db.close());
   try {
@@ -138,27 +160,6 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(layersRoutes, { layers });
   await app.register(eventsRoutes, { events });
   await app.register(campaignsRoutes, { campaigns });
-
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof AppError) {
-      return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: err.details, ...err.extra });
-    }
-    if (err.validation) {
-      return reply.status(400).send({ error: 'bad_request', message: err.message, details: err.validation });
-    }
-    if (err.statusCode === 401) {
-      return reply.status(401).send({ error: 'unauthorized', message: 'Log in first: this needs a valid bearer token' });
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
-    }
-    if (DB_DOWN_CODES.has(String((err as { code?: string }).code))) {
-      req.log.error(err, 'database unreachable');
-      return reply.status(503).send({ error: 'db_unavailable', message: 'The database is unreachable; try again shortly' });
-    }
-    req.log.error(err);
-    return reply.status(500).send({ error: 'internal', message: 'Internal Server Error' });
-  });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];

@@ -46,18 +46,4 @@ describe.each(BACKENDS)('migrations on %s', (backend) => {
     const [never] = await db.query(`SELECT to_regclass('never_applied') AS t`);
     expect(never.t).toBeNull();
   });
-
-  it('creates GiST indexes on every geometry column', async () => {
-    database = await createTestDatabase(backend, { sample: false });
-    db = await openTestDb(database);
-    await migrate(db);
-    const missing = await db.query(
-      `SELECT c.f_table_name AS "table", c.f_geometry_column AS "column" FROM geometry_columns c
-        WHERE c.f_table_schema = 'public' AND NOT EXISTS (
-          SELECT 1 FROM pg_indexes i WHERE i.tablename = c.f_table_name AND i.indexdef ILIKE '%USING gist (' || c.f_geometry_column || ')%')`,
-    );
-    expect(missing).toEqual([]);
-    const [geomColumns] = await db.query(`SELECT count(*) AS n FROM geometry_columns WHERE f_table_schema = 'public'`);
-    expect(geomColumns.n).toBe(7);
-  });
 });

@@ -91,6 +91,17 @@ describe.each(BACKENDS)('sample district on %s', (backend) => {
     ).rejects.toThrow(/not inside its parent/);
   });
 
+  it('has GiST indexes on every geometry column', async () => {
+    const missing = await db.query(
+      `SELECT c.f_table_name AS "table", c.f_geometry_column AS "column" FROM geometry_columns c
+        WHERE c.f_table_schema = 'public' AND NOT EXISTS (
+          SELECT 1 FROM pg_indexes i WHERE i.tablename = c.f_table_name AND i.indexdef ILIKE '%USING gist (' || c.f_geometry_column || ')%')`,
+    );
+    expect(missing).toEqual([]);
+    const [geomColumns] = await db.query(`SELECT count(*) AS n FROM geometry_columns WHERE f_table_schema = 'public'`);
+    expect(geomColumns.n).toBe(7);
+  });
+
   it('loads idempotently: a second load changes nothing', async () => {
     const count = () => db.query(`SELECT (SELECT count(*) FROM regions) AS r, (SELECT count(*) FROM compounds) AS c, (SELECT count(*) FROM users) AS u`);
     const before = await count();
