@@ -1,0 +1,56 @@
+// Two real server processes on one real PostgreSQL + PostGIS, fanning out through a real redis-server with the
+// Socket.IO Redis streams adapter. Nothing mocked.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io, type Socket } from 'socket.io-client';
+import type { ChangeMessage } from '../../server/src/contract/events.js';
+import { createTestDatabase, openTestDb, type TestDatabase } from '../helpers/db.js';
+import { startRedis, startServerProcess, type Proc } from '../helpers/processes.js';
+import { client, login } from '../helpers/api.js';
+import { DEMO_PASSWORD } from '../helpers/templates.js';
+
+describe('several server processes with Redis', () => {
+  let database: TestDatabase;
+  let redis: Proc & { url: string };
+  let a: Proc & { url: string };
+  let b: Proc & { url: string };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    redis = await startRedis();
+    const env = { DATABASE_URL: database.databaseUrl!, REDIS_URL: redis.url, DATA_DIR: database.dataDir, DEMO_PASSWORD };
+    [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+    await database?.drop();
+  });
+
+  it('delivers a PATCH made on process A to a client of process B, with seqs gap-free across both', async () => {
+    const db = await openTestDb(database);
+    const [target] = await db.query(`SELECT id, version, left(region_code, 14) AS grid FROM compounds WHERE status = 'normal' ORDER BY id LIMIT 1`);
+    await db.close();
+    // One secret in the shared DATA_DIR, so a token from A is valid on B.
+    const leader = await login(b.url, 'leader');
+    const coordinator = await login(a.url, `grid-${target.grid}`);
+
+    const socket: Socket = io(b.url, { auth: { token: leader }, transports: ['websocket'] });
+    const received: ChangeMessage[] = [];
+    socket.on('change', (m: ChangeMessage) => received.push(m));
+    const ack = await socket.emitWithAck('subscribe', { region: '410105' });
+    expect(ack.ok).toBe(true);
+
+    const first = await client(a.url, coordinator).patch(`/api/layers/compounds/${target.id}`, { status: 'pending', version: target.version });
+    const second = await client(b.url, coordinator).patch(`/api/layers/compounds/${target.id}`, { status: 'in_progress', version: target.version + 1 });
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.body.seq).toBe(first.body.seq + 1);
+
+    const end = Date.now() + 5000;
+    while (received.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(received.map((m) => [m.seq, m.after?.status])).toEqual([
+      [first.body.seq, 'pending'],
+      [second.body.seq, 'in_progress'],
+    ]);
+    socket.disconnect();
+  });
+});

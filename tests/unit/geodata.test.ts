@@ -1,0 +1,294 @@
+/**
+ * The committed sample district (geodata/jinshui): figures of the seed, hierarchical codes, unique ids,
+ * valid nested geometry, and byte-for-byte determinism of the generator. Reads the committed files; the
+ * generator runs once in memory (about 3 s).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { area, booleanPointInPolygon, featureCollection, union } from '@turf/turf';
+import type { Feature, MultiPolygon, Polygon } from 'geojson';
+import { describe, expect, it } from 'vitest';
+import { generate, serialize } from '../../geodata/generate.js';
+
+const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../geodata/jinshui');
+const read = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
+
+interface Fc<P> {
+  type: 'FeatureCollection';
+  features: { type: 'Feature'; id: string; properties: P; geometry: { type: string; coordinates: any } }[];
+}
+type Props = Record<string, any>;
+const fc = (name: string) => JSON.parse(read(name)) as Fc<Props>;
+
+const regions = fc('regions.geojson').features;
+const layers = {
+  compounds: fc('compounds.geojson').features,
+  'service-centres': fc('service-centres.geojson').features,
+  projects: fc('projects.geojson').features,
+  'temp-branches': fc('temp-branches.geojson').features,
+  disputes: fc('disputes.geojson').features,
+  'member-units': fc('member-units.geojson').features,
+};
+const campaigns = JSON.parse(read('campaigns.json')) as { id: string; targetIds: string[]; startsAt: string; endsAt: string }[];
+const meta = JSON.parse(read('meta.json'));
+const byCode = new Map(regions.map((r) => [r.properties.code as string, r]));
+const level = (l: string) => regions.filter((r) => r.properties.level === l);
+const count = <T>(items: T[], pred: (t: T) => boolean) => items.filter(pred).length;
+const REF = Date.parse(meta.referenceDate);
+
+/** Shoelace area in degrees², positive for a counter-clockwise ring (RFC 7946 exteriors). */
+function ringArea(ring: number[][]): number {
+  let s = 0;
+  for (let i = 0; i < ring.length - 1; i++) s += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  return s / 2;
+}
+
+describe('generator', () => {
+  it('regenerates exactly the committed files', () => {
+    const files = serialize(generate());
+    expect(Object.keys(files).sort()).toEqual(fs.readdirSync(dir).sort());
+    for (const [name, text] of Object.entries(files)) {
+      // Compare as a boolean: a mismatch on a 3 MB file would otherwise print the whole diff.
+      expect(text === read(name), `${name} differs from a fresh run: run npm run geodata and commit`).toBe(true);
+    }
+  });
+});
+
+describe('region tree', () => {
+  it('has the seed counts per level', () => {
+    expect(level('district')).toHaveLength(1);
+    expect(level('street')).toHaveLength(19);
+    expect(level('community')).toHaveLength(214);
+    expect(level('grid').length).toBeGreaterThanOrEqual(1000);
+    expect(level('grid').length).toBeLessThanOrEqual(1300);
+    expect(level('building_group').length).toBeGreaterThanOrEqual(5000);
+    expect(level('building_group').length).toBeLessThanOrEqual(7000);
+    expect(meta.regionLevels).toEqual(Object.fromEntries(['district', 'street', 'community', 'grid', 'building_group'].map((l) => [l, level(l).length])));
+  });
+
+  it('uses the official street codes and names', () => {
+    const streets = level('street').map((s) => [s.properties.code, s.properties.name]);
+    expect(streets[0]).toEqual(['410105001', '经八路街道']);
+    expect(streets.map(([c]) => c)).toEqual(Array.from({ length: 19 }, (_, i) => `410105${String(i + 1).padStart(3, '0')}`));
+    expect(streets.every(([, n]) => n.endsWith('街道'))).toBe(true);
+  });
+
+  it('has hierarchical, unique codes sorted in the file', () => {
+    const lengths: Record<string, number> = { district: 6, street: 9, community: 12, grid: 14, building_group: 16 };
+    const codes = regions.map((r) => r.properties.code as string);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect([...codes].sort()).toEqual(codes);
+    for (const r of regions) {
+      const p = r.properties;
+      expect(p.code).toHaveLength(lengths[p.level]);
+      expect(r.id).toBe(p.code);
+      if (p.level === 'district') {
+        expect(p.parentCode).toBeNull();
+        continue;
+      }
+      const parent = byCode.get(p.parentCode);
+      expect(parent, p.code).toBeDefined();
+      expect(p.code.startsWith(p.parentCode)).toBe(true);
+      expect(p.code.length - p.parentCode.length).toBe(p.level === 'street' || p.level === 'community' ? 3 : 2);
+    }
+  });
+
+  it('gives every community, grid and building group a name unique in its scope', () => {
+    const names = level('community').map((c) => c.properties.name);
+    expect(new Set(names).size).toBe(214);
+    expect(names.some((n) => n.endsWith('村'))).toBe(true);
+    expect(level('grid').every((g) => /第\d+网格$/.test(g.properties.name))).toBe(true);
+    expect(level('building_group').every((b) => /号楼组$/.test(b.properties.name))).toBe(true);
+  });
+
+  it('carries Party organisations whose members cover their children', () => {
+    const children = new Map<string, number>();
+    for (const r of regions) {
+      if (r.properties.parentCode) children.set(r.properties.parentCode, (children.get(r.properties.parentCode) ?? 0) + r.properties.partyOrg.members);
+    }
+    for (const r of regions) {
+      const { partyOrg, level: l, starRating } = r.properties;
+      expect(partyOrg.secretary).toMatch(/^[\u4e00-\u9fff]{2,3}$/);
+      expect(partyOrg.members).toBeGreaterThanOrEqual(children.get(r.properties.code) ?? 3);
+      if (l === 'building_group') {
+        expect(partyOrg.members).toBeLessThanOrEqual(15);
+        expect([1, 2, 3, 4, 5]).toContain(starRating);
+      } else expect(starRating).toBeNull();
+    }
+    expect(byCode.get('410105')!.properties.partyOrg.name).toBe('金水区委');
+    expect(byCode.get('410105001')!.properties.partyOrg.name).toBe('经八路街道党工委');
+  });
+
+  it('reproduces the seed facts', () => {
+    expect(byCode.get('410105')!.properties.facts).toEqual({ freeServiceItems: 146, serviceCategories: 8, socialOrgs: 24, socialWorkers: 450 });
+    const fund = level('street').filter((s) => s.properties.facts.charityFund).map((s) => s.properties.name.replace('街道', ''));
+    expect(fund.sort()).toEqual(['人民路', '凤凰台', '大石桥', '杜岭', '经八路', '花园路'].sort());
+    expect(byCode.get('410105001')!.properties.facts).toEqual({ charityFund: true, jointMeetings: 71, problemsSolved: 21, agreements: 115, jointServices: 161 });
+  });
+});
+
+describe('region geometry', () => {
+  it('is valid MultiPolygons at 6 decimals', () => {
+    // Collected, then asserted once: an expect per vertex would make this test slow.
+    const problems: string[] = [];
+    const on6 = (v: number) => Math.abs(v * 1e6 - Math.round(v * 1e6)) < 1e-6;
+    for (const r of regions) {
+      const code = r.properties.code;
+      if (r.geometry.type !== 'MultiPolygon' || r.geometry.coordinates.length === 0) problems.push(`${code}: not a MultiPolygon`);
+      for (const poly of r.geometry.coordinates as number[][][][]) {
+        for (const ring of poly) {
+          const [first, last] = [ring[0], ring[ring.length - 1]];
+          if (ring.length < 4) problems.push(`${code}: ring of ${ring.length} positions`);
+          if (first[0] !== last[0] || first[1] !== last[1]) problems.push(`${code}: open ring`);
+          for (let i = 1; i < ring.length; i++) {
+            if (ring[i][0] === ring[i - 1][0] && ring[i][1] === ring[i - 1][1]) problems.push(`${code}: repeated vertex`);
+          }
+          if (!ring.every(([x, y]) => on6(x) && on6(y))) problems.push(`${code}: more than 6 decimals`);
+        }
+        if (ringArea(poly[0]) <= 0) problems.push(`${code}: exterior ring not counter-clockwise`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('stays within the advertised extent', () => {
+    for (const [x, y] of (byCode.get('410105')!.geometry.coordinates as number[][][][])[0][0]) {
+      expect(x).toBeGreaterThanOrEqual(113.6);
+      expect(x).toBeLessThanOrEqual(113.78);
+      expect(y).toBeGreaterThanOrEqual(34.74);
+      expect(y).toBeLessThanOrEqual(34.92);
+    }
+  });
+
+  // A spread of parents at every level: the district, every 4th street, every 20th community, every 100th grid.
+  const parents = [
+    ...level('district'),
+    ...level('street').filter((_, i) => i % 4 === 0),
+    ...level('community').filter((_, i) => i % 20 === 0),
+    ...level('grid').filter((_, i) => i % 100 === 0),
+  ];
+  it.each(parents.map((p) => [p.properties.code as string]))('children of %s cover it without overlaps', (code) => {
+    const parent = byCode.get(code)! as unknown as Feature<MultiPolygon>;
+    const kids = regions.filter((r) => r.properties.parentCode === code) as unknown as Feature<MultiPolygon>[];
+    const merged = union(featureCollection<Polygon | MultiPolygon>(kids))!;
+    const parentArea = area(parent);
+    const sumArea = kids.reduce((s, k) => s + area(k), 0);
+    // Coverage: the union of the children is the parent. No overlap: their areas add up to the union's.
+    expect(Math.abs(area(merged) - parentArea) / parentArea).toBeLessThan(0.001);
+    expect(Math.abs(sumArea - area(merged)) / parentArea).toBeLessThan(0.001);
+  });
+});
+
+describe('point layers', () => {
+  const all = Object.values(layers).flat();
+
+  it('have unique, prefixed ids', () => {
+    const ids = all.map((f) => f.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const prefixes: Record<string, RegExp> = {
+      compounds: /^cp-\d{6}$/,
+      'service-centres': /^sc-\d{4}$/,
+      projects: /^pj-\d{4}$/,
+      'temp-branches': /^tb-\d{4}$/,
+      disputes: /^dp-\d{6}$/,
+      'member-units': /^mu-\d{4}$/,
+    };
+    for (const [layer, features] of Object.entries(layers)) {
+      expect(features.every((f) => prefixes[layer].test(f.id)), layer).toBe(true);
+      expect(meta.counts[layer]).toBe(features.length);
+    }
+  });
+
+  it('lie inside the building group they name', () => {
+    const outside = all.filter((f) => {
+      const bg = byCode.get(f.properties.regionCode);
+      return (
+        f.geometry.type !== 'Point' ||
+        bg?.properties.level !== 'building_group' ||
+        !booleanPointInPolygon(f.geometry.coordinates, bg.geometry as MultiPolygon, { ignoreBoundary: true })
+      );
+    });
+    expect(outside.map((f) => f.id)).toEqual([]);
+  });
+
+  it('compounds: 647 unmanaged, with the campaign statuses', () => {
+    const c = layers.compounds;
+    const unmanaged = c.filter((f) => f.properties.kind === 'unmanaged');
+    expect(unmanaged).toHaveLength(647);
+    expect(c.length).toBeGreaterThanOrEqual(2500);
+    expect(unmanaged.every((f) => ['pending', 'in_progress', 'done', 'verified'].includes(f.properties.status))).toBe(true);
+    expect(c.filter((f) => f.properties.kind !== 'unmanaged').every((f) => f.properties.status === 'normal')).toBe(true);
+    expect(unmanaged.filter((f) => f.properties.fourInOne).every((f) => ['done', 'verified'].includes(f.properties.status))).toBe(true);
+  });
+
+  it('service centres: 11 street, 156 of 500 m², 52 of 1000 m², each in its own region', () => {
+    const s = layers['service-centres'];
+    const street = s.filter((f) => f.properties.tier === 'street');
+    const community = s.filter((f) => f.properties.level === 'community');
+    expect(street).toHaveLength(11);
+    expect(new Set(street.map((f) => f.properties.regionCode.slice(0, 9))).size).toBe(11);
+    expect(count(community, (f) => f.properties.tier === '500')).toBe(156);
+    expect(count(community, (f) => f.properties.tier === '1000')).toBe(52);
+    expect(new Set(community.map((f) => f.properties.regionCode.slice(0, 12))).size).toBe(208);
+    const funds: Record<string, number> = { street: 100, '1000': 80, '500': 50 };
+    expect(s.every((f) => f.properties.fundsWan === funds[f.properties.tier] && f.properties.rooms.length >= 13)).toBe(true);
+  });
+
+  it('temporary branches: 316 on projects and 647 in unmanaged compounds, linked both ways', () => {
+    const tb = layers['temp-branches'];
+    const projectById = new Map(layers.projects.map((p) => [p.id, p]));
+    const compoundById = new Map(layers.compounds.map((c) => [c.id, c]));
+    const onProjects = tb.filter((f) => f.properties.origin === 'project');
+    const onCompounds = tb.filter((f) => f.properties.origin === 'compound');
+    expect(onProjects).toHaveLength(316);
+    expect(onCompounds).toHaveLength(647);
+    expect(count(layers.projects, (p) => p.properties.tempBranchId !== null)).toBe(316);
+    for (const b of onProjects) {
+      const p = projectById.get(b.properties.projectId)!;
+      expect(p.properties.tempBranchId).toBe(b.id);
+      expect(b.geometry.coordinates).toEqual(p.geometry.coordinates);
+    }
+    expect(new Set(onCompounds.map((b) => b.properties.compoundId)).size).toBe(647);
+    for (const b of onCompounds) expect(compoundById.get(b.properties.compoundId)!.properties.kind).toBe('unmanaged');
+  });
+
+  it('projects: progress consistent with status', () => {
+    for (const p of layers.projects) {
+      const { status, progress } = p.properties;
+      if (status === 'planned') expect(progress).toBe(0);
+      else if (status === 'in_progress') expect(progress > 0 && progress < 100).toBe(true);
+      else expect(progress).toBe(100);
+    }
+  });
+
+  it('disputes: 1316 resolved, about 90 open of which 12 overdue, about 14 referred', () => {
+    const d = layers.disputes;
+    const open = d.filter((f) => ['reported', 'accepted', 'mediating', 'escalated'].includes(f.properties.status));
+    expect(count(d, (f) => f.properties.status === 'resolved')).toBe(1316);
+    expect(open).toHaveLength(90);
+    expect(count(open, (f) => Date.parse(f.properties.deadline) < REF)).toBe(12);
+    expect(count(d, (f) => f.properties.status === 'referred')).toBe(14);
+    expect(d.every((f) => Date.parse(f.properties.reportedAt) < REF && Date.parse(f.properties.deadline) > Date.parse(f.properties.reportedAt))).toBe(true);
+  });
+
+  it('member units: 经八路街道 units add up to its 115 agreements and 161 joint services', () => {
+    const jingbalu = layers['member-units'].filter((f) => f.properties.regionCode.startsWith('410105001'));
+    expect(jingbalu.reduce((s, f) => s + f.properties.agreements, 0)).toBe(115);
+    expect(jingbalu.reduce((s, f) => s + f.properties.jointServices, 0)).toBe(161);
+  });
+
+  it('campaigns target the unmanaged compounds and the disputes of the 100-day window', () => {
+    const [unmanaged, screening] = campaigns;
+    expect(unmanaged.id).toBe('unmanaged-compounds');
+    expect(new Set(unmanaged.targetIds)).toEqual(new Set(layers.compounds.filter((c) => c.properties.kind === 'unmanaged').map((c) => c.id)));
+    expect(screening.id).toBe('dispute-screening-100d');
+    expect((Date.parse(screening.endsAt) - Date.parse(screening.startsAt)) / 86_400_000).toBe(100);
+    for (const c of campaigns) expect(Date.parse(c.startsAt) <= REF && REF < Date.parse(c.endsAt)).toBe(true);
+    const inWindow = layers.disputes.filter((f) => {
+      const t = Date.parse(f.properties.reportedAt);
+      return t >= Date.parse(screening.startsAt) && t < Date.parse(screening.endsAt);
+    });
+    expect(screening.targetIds).toEqual(inWindow.map((f) => f.id));
+  });
+});
