@@ -1,0 +1,110 @@
+// Layers, campaigns and auth over HTTP against the real server on real PostGIS (both backends); nothing mocked.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../helpers/db.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { client, login } from '../helpers/api.js';
+
+describe.each(BACKENDS)('layers API on %s', (backend) => {
+  let server: TestServer;
+  let leader: ReturnType<typeof client>;
+  beforeAll(async () => {
+    server = await startTestServer({ backend });
+    leader = client(server.url, await login(server.url, 'leader'));
+  });
+  afterAll(() => server?.close());
+
+  it('lists a layer as RFC 7946 GeoJSON, filtered by region, bbox and status', async () => {
+    const all = await leader.get('/api/layers/service-centres');
+    expect(all.status).toBe(200);
+    expect(all.headers.get('content-type')).toContain('application/geo+json');
+    expect(all.body.features).toHaveLength(11 + 156 + 52);
+    const f = all.body.features[0];
+    expect(f).toMatchObject({ type: 'Feature', geometry: { type: 'Point' }, properties: { id: f.id, version: expect.any(Number) } });
+
+    const street = await leader.get('/api/layers/service-centres?region=410105001');
+    expect(street.body.features.length).toBeGreaterThan(0);
+    expect(street.body.features.every((x: { properties: { regionCode: string } }) => x.properties.regionCode.startsWith('410105001'))).toBe(true);
+
+    const [lon, lat] = f.geometry.coordinates;
+    const boxed = await leader.get(`/api/layers/service-centres?bbox=${lon - 0.001},${lat - 0.001},${lon + 0.001},${lat + 0.001}`);
+    expect(boxed.body.features.map((x: { id: string }) => x.id)).toContain(f.id);
+    expect(boxed.body.features.length).toBeLessThan(all.body.features.length);
+
+    const open = await leader.get('/api/layers/disputes?status=reported,accepted,mediating,escalated');
+    const stats = await leader.get('/api/stats');
+    expect(open.body.features).toHaveLength(stats.body.disputes.open);
+  });
+
+  it('rejects malformed queries with 4xx and the error body', async () => {
+    for (const q of ['bbox=1,2,3', 'bbox=a,b,c,d', 'bbox=113,34,200,35', 'bbox=114,34,113,35', 'status=flying', 'region=12', 'colour=red']) {
+      const res = await leader.get(`/api/layers/compounds?${q}`);
+      expect({ q, status: res.status, error: typeof res.body.error }).toEqual({ q, status: 400, error: 'string' });
+    }
+    expect((await leader.get('/api/layers/compounds?region=410105099')).status).toBe(404);
+    expect((await leader.get('/api/layers/unicorns')).status).toBe(404);
+    expect((await leader.get('/api/layers/compounds/no-such-id')).status).toBe(404);
+    const res = await leader.patch('/api/layers/compounds/no-such-id', { status: 'pending', version: 1, colour: 'red' });
+    expect(res.status).toBe(400);
+    expect((await leader.patch('/api/layers/compounds/no-such-id', { status: 'pending', version: 1 })).status).toBe(404);
+  });
+
+  it("tells each user the statuses they may set, and records a change in the feature's history", async () => {
+    const [row] = await server.db.query(`SELECT id, left(region_code, 14) AS grid FROM disputes WHERE status = 'mediating' AND mediation_level <> 'district' ORDER BY id LIMIT 1`);
+    const coordinator = client(server.url, await login(server.url, `grid-${row.grid}`));
+    const feature = (await coordinator.get(`/api/layers/disputes/${row.id}`)).body;
+    expect(feature.properties.nextStatuses).toEqual(expect.arrayContaining(['resolved', 'referred']));
+
+    const level = feature.properties.mediationLevel;
+    const res = await coordinator.patch(`/api/layers/disputes/${row.id}`, { status: 'escalated', version: feature.properties.version, note: '升级调处' });
+    expect(res.status).toBe(200);
+    expect(res.body.feature.properties.mediationLevel).toBe(level === 'community' ? 'street' : 'district');
+    const history = (await leader.get(`/api/layers/disputes/${row.id}/history`)).body.events;
+    expect(history.at(-1)).toMatchObject({
+      seq: res.body.seq,
+      op: 'update',
+      before: { status: 'mediating', mediationLevel: level },
+      after: { status: 'escalated', note: '升级调处' },
+    });
+  });
+
+  it('keeps reads inside the user region subtree', async () => {
+    const [row] = await server.db.query(`SELECT code FROM regions WHERE level = 'grid' ORDER BY code LIMIT 1`);
+    const coordinator = client(server.url, await login(server.url, `grid-${row.code}`));
+    expect((await coordinator.get('/api/stats')).body.region.code).toBe(row.code);
+    expect((await coordinator.get('/api/stats?region=410105')).status).toBe(403);
+    expect((await coordinator.get('/api/layers/compounds?region=410105019')).status).toBe(403);
+    const own = await coordinator.get('/api/layers/compounds');
+    expect(own.body.features.every((f: { properties: { regionCode: string } }) => f.properties.regionCode.startsWith(row.code))).toBe(true);
+  });
+
+  it('computes campaign progress per child region from the targets', async () => {
+    const campaigns = (await leader.get('/api/campaigns')).body;
+    const unmanaged = campaigns.find((c: { id: string }) => c.id === 'unmanaged-compounds');
+    expect(unmanaged.targets).toBe(647);
+    const progress = (await leader.get('/api/campaigns/unmanaged-compounds/progress?region=410105')).body;
+    expect(progress.targets).toBe(647);
+    expect(progress.children).toHaveLength(19);
+    expect(progress.children.reduce((a: number, c: { targets: number }) => a + c.targets, 0)).toBe(647);
+    expect(progress.children.reduce((a: number, c: { done: number }) => a + c.done, 0)).toBe(progress.done);
+    const [db] = await server.db.query(`SELECT count(*) AS n FROM compounds WHERE kind = 'unmanaged' AND status IN ('done', 'verified')`);
+    expect(progress.done).toBe(db.n);
+    expect((await leader.get('/api/campaigns/nope/progress')).status).toBe(404);
+  });
+
+  it('limits failed logins per username with 429 but never a correct one from elsewhere', async () => {
+    const attempt = (username: string, password: string) => client(server.url).post('/api/auth/login', { username, password });
+    for (let i = 0; i < 5; i++) expect((await attempt('admin', 'wrong')).status).toBe(401);
+    const limited = await attempt('admin', 'wrong');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error).toBe('too_many_attempts');
+    // Successful logins of other users are not limited.
+    for (let i = 0; i < 8; i++) expect((await attempt('leader', 'test-demo-password')).status).toBe(200);
+    expect((await attempt('leader', '')).status).toBe(400);
+  });
+
+  it('sets security headers', async () => {
+    const res = await fetch(`${server.url}/api/health`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+});
