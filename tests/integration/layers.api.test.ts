@@ -91,6 +91,28 @@ describe.each(BACKENDS)('layers API on %s', (backend) => {
     expect((await leader.get('/api/campaigns/nope/progress')).status).toBe(404);
   });
 
+  it('replays statuses and campaign progress as they stood at a time T from the event log', async () => {
+    const [row] = await server.db.query(
+      `SELECT id, version, left(region_code, 14) AS grid FROM compounds WHERE kind = 'unmanaged' AND status = 'in_progress' ORDER BY id LIMIT 1`,
+    );
+    const coordinator = client(server.url, await login(server.url, `grid-${row.grid}`));
+    const progress = async (at?: string) =>
+      (await leader.get(`/api/campaigns/unmanaged-compounds/progress?region=410105${at ? `&at=${at}` : ''}`)).body.done as number;
+    const doneBefore = await progress();
+    await new Promise((r) => setTimeout(r, 20));
+    const t = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await coordinator.patch(`/api/layers/compounds/${row.id}`, { status: 'done', version: row.version })).status).toBe(200);
+
+    expect(await progress()).toBe(doneBefore + 1);
+    expect(await progress(t)).toBe(doneBefore);
+    const then = await leader.get(`/api/layers/compounds?region=${row.grid}&at=${t}`);
+    expect(then.body.features.find((f: { id: string }) => f.id === row.id).properties.status).toBe('in_progress');
+    const now = await leader.get(`/api/layers/compounds?region=${row.grid}`);
+    expect(now.body.features.find((f: { id: string }) => f.id === row.id).properties.status).toBe('done');
+    expect((await leader.get('/api/layers/compounds?at=yesterday')).status).toBe(400);
+  });
+
   it('limits failed logins per username with 429 but never a correct one from elsewhere', async () => {
     const attempt = (username: string, password: string) => client(server.url).post('/api/auth/login', { username, password });
     for (let i = 0; i < 5; i++) expect((await attempt('admin', 'wrong')).status).toBe(401);

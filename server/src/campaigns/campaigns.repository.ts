@@ -2,6 +2,7 @@ import type { Queryable } from '../db/db.js';
 import type { Campaign } from '../contract/events.js';
 import { isLayerName } from '../contract/layers.js';
 import { LAYER_MODELS } from '../layers/layers.model.js';
+import { statusAtSql } from '../layers/layers.repository.js';
 
 export interface TargetCount {
   code: string;
@@ -29,14 +30,14 @@ export class CampaignsRepository {
   }
 
   /** Target counts by status, grouped by the first `codeLength` digits of their region (the child region). */
-  async targetCounts(campaignId: string, layer: string, regionCode: string, codeLength: number): Promise<TargetCount[]> {
+  async targetCounts(campaignId: string, layer: string, regionCode: string, codeLength: number, at?: string): Promise<TargetCount[]> {
     if (!isLayerName(layer)) return [];
     return this.db.query<TargetCount>(
-      `SELECT left(t.region_code, $3) AS code, t.status, count(*) AS n
+      `SELECT left(t.region_code, $3) AS code, ${statusAtSql(layer, '$4::timestamptz')} AS status, count(*) AS n
          FROM campaign_targets AS ct JOIN ${LAYER_MODELS[layer].table} AS t ON t.id = ct.feature_id
         WHERE ct.campaign_id = $1 AND t.region_code LIKE $2 || '%'
         GROUP BY 1, 2`,
-      [campaignId, regionCode, codeLength],
+      [campaignId, regionCode, codeLength, at ?? null],
     );
   }
 }

@@ -4,7 +4,7 @@ import type { CampaignsService } from './campaigns.service.js';
 export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { campaigns: CampaignsService }) {
   app.get('/api/campaigns', { schema: { summary: 'Campaigns with their progress in your region' } }, (req) => campaigns.list(req.user));
 
-  app.get<{ Params: { id: string }; Querystring: { region?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { region?: string; at?: string } }>(
     '/api/campaigns/:id/progress',
     {
       schema: {
@@ -13,10 +13,10 @@ export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { cam
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { region: { type: 'string', pattern: '^[0-9]{6,16}$' } },
+          properties: { region: { type: 'string', pattern: '^[0-9]{6,16}$' }, at: { type: 'string', format: 'date-time' } },
         },
       },
     },
-    (req) => campaigns.progress(req.user, req.params.id, req.query.region),
+    (req) => campaigns.progress(req.user, req.params.id, req.query.region, req.query.at),
   );
 }

@@ -23,13 +23,13 @@ export class CampaignsService {
     );
   }
 
-  async progress(user: SessionUser, id: string, regionCode = user.regionCode): Promise<CampaignProgress> {
+  async progress(user: SessionUser, id: string, regionCode = user.regionCode, at?: string): Promise<CampaignProgress> {
     assertCanRead(user, regionCode);
     const campaign = await this.campaigns.find(id);
     if (!campaign) throw notFound(`Campaign ${id}`);
     const region = await this.regions.detail(regionCode);
     const childLength = region.children.length ? region.children[0].code.length : CODE_LENGTH[region.level];
-    const counts = await this.campaigns.targetCounts(id, campaign.layer, regionCode, childLength);
+    const counts = await this.campaigns.targetCounts(id, campaign.layer, regionCode, childLength, at);
     const own = summarise(counts, campaign.doneStatuses);
     const children: RegionProgress[] = region.children.map((child) => ({
       code: child.code,

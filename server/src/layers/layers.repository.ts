@@ -5,13 +5,27 @@ import type { LayerName } from '../contract/layers.js';
 /** Timestamps in built JSON as ISO-8601 UTC, like the rest of the wire (db.ts normalises plain columns). */
 const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/**
+ * SQL for the status of row `t` as it stood at the timestamp parameter `at` (the time slider), read from the
+ * event log: the last status set at or before T, else the status the first later change started from, else the
+ * current one (never changed since). With `at` NULL it is simply the current status.
+ */
+export function statusAtSql(layer: LayerName, at: string): string {
+  return `CASE WHEN ${at} IS NULL THEN t.status ELSE COALESCE(
+    (SELECT e.after->>'status' FROM events e WHERE e.layer = '${layer}' AND e.feature_id = t.id AND e.at <= ${at}
+        AND e.after ? 'status' ORDER BY e.seq DESC LIMIT 1),
+    (SELECT e.before->>'status' FROM events e WHERE e.layer = '${layer}' AND e.feature_id = t.id AND e.at > ${at}
+        AND e.before ? 'status' ORDER BY e.seq LIMIT 1),
+    t.status) END`;
+}
+
 /** SQL that renders a row `t` of a layer as a GeoJSON Feature (RFC 7946, 7 decimals ≈ 1 cm). */
-function featureSql(model: LayerModel): string {
+function featureSql(model: LayerModel, status = 't.status'): string {
   const props = [
     `'id', t.id`,
     `'layer', '${model.name}'`,
     `'name', t.name`,
-    `'status', t.status`,
+    `'status', ${status}`,
     `'version', t.version`,
     `'regionCode', t.region_code`,
     `'updatedAt', ${iso('t.updated_at')}`,
@@ -25,6 +39,8 @@ export interface LayerFilter {
   regionCode: string;
   bbox?: [number, number, number, number];
   statuses?: string[];
+  /** ISO timestamp: statuses as they stood then (replay). */
+  at?: string;
 }
 
 /** A column change besides status (e.g. an escalated dispute's mediation level). Column names come from code. */
@@ -37,13 +53,14 @@ export class LayersRepository {
   /** A FeatureCollection as JSON text, built in PostGIS: the server passes it on without parsing it. */
   async listJson(layer: LayerName, f: LayerFilter): Promise<string> {
     const model = LAYER_MODELS[layer];
+    const status = statusAtSql(layer, '$4::timestamptz');
     const [row] = await this.db.query<{ json: string }>(
-      `SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg(${featureSql(model)} ORDER BY t.id), '[]'))::text AS json
+      `SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_agg(${featureSql(model, status)} ORDER BY t.id), '[]'))::text AS json
          FROM ${model.table} AS t
         WHERE t.region_code LIKE $1 || '%'
           AND ($2::float8[] IS NULL OR t.geom && ST_MakeEnvelope($2[1], $2[2], $2[3], $2[4], 4326))
-          AND ($3::text[] IS NULL OR t.status = ANY ($3))`,
-      [f.regionCode, f.bbox ?? null, f.statuses ?? null],
+          AND ($3::text[] IS NULL OR ${status} = ANY ($3))`,
+      [f.regionCode, f.bbox ?? null, f.statuses ?? null, f.at ?? null],
     );
     return row.json;
   }

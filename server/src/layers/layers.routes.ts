@@ -22,7 +22,7 @@ export function parseBbox(text: string): [number, number, number, number] {
 }
 
 export async function layersRoutes(app: FastifyInstance, { layers }: { layers: LayersService }) {
-  app.get<{ Params: { layer: string }; Querystring: { region?: string; bbox?: string; status?: string } }>(
+  app.get<{ Params: { layer: string }; Querystring: { region?: string; bbox?: string; status?: string; at?: string } }>(
     '/api/layers/:layer',
     {
       schema: {
@@ -31,7 +31,12 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { region: REGION, bbox: { type: 'string', maxLength: 200 }, status: { type: 'string', maxLength: 500 } },
+          properties: {
+            region: REGION,
+            bbox: { type: 'string', maxLength: 200 },
+            status: { type: 'string', maxLength: 500 },
+            at: { type: 'string', format: 'date-time', description: 'replay: statuses as they stood at this time' },
+          },
         },
       },
     },
@@ -44,6 +49,7 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
         regionCode: req.query.region ?? req.user.regionCode,
         bbox: req.query.bbox === undefined ? undefined : parseBbox(req.query.bbox),
         statuses,
+        at: req.query.at,
       });
       return reply.type('application/geo+json; charset=utf-8').send(json);
     },
