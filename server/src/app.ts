@@ -26,6 +26,10 @@ import { layersRoutes } from './layers/layers.routes.js';
 import { CampaignsRepository } from './campaigns/campaigns.repository.js';
 import { CampaignsService } from './campaigns/campaigns.service.js';
 import { campaignsRoutes } from './campaigns/campaigns.routes.js';
+import { ExportService } from './export/export.service.js';
+import { exportRoutes } from './export/export.routes.js';
+import { SearchRepository } from './search/search.repository.js';
+import { searchRoutes } from './search/search.routes.js';
 import { Realtime } from './realtime/realtime.js';
 import { createRedisAdapter } from './realtime/redis.js';
 import { RegionsRepository } from './regions/regions.repository.js';
@@ -160,6 +164,8 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(layersRoutes, { layers });
   await app.register(eventsRoutes, { events });
   await app.register(campaignsRoutes, { campaigns });
+  await app.register(searchRoutes, { search: new SearchRepository(db) });
+  await app.register(exportRoutes, { exporter: new ExportService(layers) });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];

@@ -130,3 +130,51 @@ describe.each(BACKENDS)('layers API on %s', (backend) => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 });
+
+describe('exports and search', () => {
+  let server: TestServer;
+  let leader: string;
+  beforeAll(async () => {
+    server = await startTestServer({ backend: 'postgres' });
+    leader = await login(server.url, 'leader');
+  });
+  afterAll(() => server?.close());
+  const get = (path: string) => fetch(server.url + path, { headers: { authorization: `Bearer ${leader}` } });
+
+  it('exports a region as CSV with a BOM and Chinese headers, one row per feature', async () => {
+    const res = await get('/api/export/service-centres?region=410105001&format=csv');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = new TextDecoder().decode(bytes.slice(3)).trim().split('\n');
+    expect(lines[0]).toContain('名称');
+    expect(lines[0]).toContain('面积档次');
+    const fc = await (await get('/api/layers/service-centres?region=410105001')).json();
+    expect(lines.length - 1).toBe(fc.features.length);
+  });
+
+  it('exports XLSX that a spreadsheet library reads back', async () => {
+    const res = await get('/api/export/compounds?region=410105002&format=xlsx');
+    expect(res.status).toBe(200);
+    const ExcelJS = (await import('exceljs')).default;
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await res.arrayBuffer());
+    const sheet = book.worksheets[0];
+    expect(sheet.getRow(1).getCell(2).value).toBe('名称');
+    const fc = await (await get('/api/layers/compounds?region=410105002')).json();
+    expect(sheet.rowCount - 1).toBe(fc.features.length);
+    expect((await get('/api/export/compounds?format=pdf')).status).toBe(400);
+  });
+
+  it('finds regions and points by name or code', async () => {
+    const res = await (await get(`/api/search?q=${encodeURIComponent('经八路')}`)).json();
+    expect(res.regions[0]).toMatchObject({ code: '410105001', name: '经八路街道' });
+    const byCode = await (await get('/api/search?q=410105019')).json();
+    expect(byCode.regions[0].code).toBe('410105019');
+    const [point] = await server.db.query(`SELECT name FROM service_centres ORDER BY id LIMIT 1`);
+    const found = await (await get(`/api/search?q=${encodeURIComponent(point.name)}`)).json();
+    expect(found.features.some((f: { name: string; layer: string }) => f.name === point.name && f.layer === 'service-centres')).toBe(true);
+    expect((await get('/api/search?q=')).status).toBe(400);
+  });
+});

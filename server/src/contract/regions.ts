@@ -61,3 +61,9 @@ export interface RegionKpis {
 export interface RegionFeatureProps extends RegionRef, RegionKpis {
   parentCode: string | null;
 }
+
+/** GET /api/search?q= answer: regions and points whose name or code matches, within the user's region. */
+export interface SearchResult {
+  regions: RegionRef[];
+  features: { layer: string; id: string; name: string; regionCode: string; lon: number; lat: number }[];
+}
