@@ -41,6 +41,17 @@ const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../
 /** Paths the single-page client never owns: unknown ones answer a JSON 404, not index.html. */
 const API_PREFIXES = ['/api/', '/socket.io/', '/tiles/', '/ogc', '/docs'];
 
+/** Machine codes for the 4xx that Fastify itself raises (malformed JSON, wrong content type, body too large …). */
+const CLIENT_ERROR_CODES: Record<number, string> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+};
+
 /** Postgres / network failures that mean "database unreachable", not "your request was wrong". */
 const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
 
@@ -74,7 +85,8 @@ export async function buildApp(config: Config): Promise<App> {
       return reply.status(401).send({ error: 'unauthorized', message: 'Log in first: this needs a valid bearer token' });
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
+      const code = CLIENT_ERROR_CODES[err.statusCode] ?? 'client_error';
+      return reply.status(err.statusCode).send({ error: code, message: err.message });
     }
     if (DB_DOWN_CODES.has(String((err as { code?: string }).code))) {
       req.log.error(err, 'database unreachable');

@@ -48,6 +48,34 @@ describe.each(BACKENDS)('layers API on %s', (backend) => {
     expect((await leader.patch('/api/layers/compounds/no-such-id', { status: 'pending', version: 1 })).status).toBe(404);
   });
 
+  it('answers malformed writes with 4xx, never 5xx, and changes nothing', async () => {
+    const [row] = await server.db.query(`SELECT id, version FROM compounds ORDER BY id LIMIT 1`);
+    const before = (await server.db.query('SELECT count(*) AS n FROM events'))[0].n;
+    const token = await login(server.url, 'leader');
+    const send = (body: string, type = 'application/json') =>
+      fetch(`${server.url}/api/layers/compounds/${row.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        body,
+      });
+    const cases: [string, string?][] = [
+      ['{"status":'],
+      ['not json', 'text/plain'],
+      ['[]'],
+      ['{"status":"pending","version":"one"}'],
+      ['{"status":"pending","version":1e309}'],
+      ['{"status":"pending","version":-3}'],
+      [JSON.stringify({ status: 'x'.repeat(5000), version: row.version })],
+      [JSON.stringify({ status: 'pending', version: row.version, note: 'n'.repeat(2_000_000) })],
+    ];
+    for (const [body, type] of cases) {
+      const res = await send(body, type);
+      expect({ body: body.slice(0, 40), status: res.status >= 400 && res.status < 500 }).toEqual({ body: body.slice(0, 40), status: true });
+      expect(await res.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    }
+    expect((await server.db.query('SELECT count(*) AS n FROM events'))[0].n).toBe(before);
+  });
+
   it("tells each user the statuses they may set, and records a change in the feature's history", async () => {
     const [row] = await server.db.query(`SELECT id, left(region_code, 14) AS grid FROM disputes WHERE status = 'mediating' AND mediation_level <> 'district' ORDER BY id LIMIT 1`);
     const coordinator = client(server.url, await login(server.url, `grid-${row.grid}`));
