@@ -40,6 +40,8 @@ export interface RegionDetail extends RegionRef {
   parentCode: string | null;
   /** Ancestor codes from the district down to the parent. */
   path: string[];
+  /** The same ancestors with their names (breadcrumbs of deep links). */
+  ancestors: RegionRef[];
   partyOrg: PartyOrg;
   starRating: number | null;
   children: RegionRef[];

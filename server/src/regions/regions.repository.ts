@@ -25,6 +25,10 @@ export class RegionsRepository {
     return row;
   }
 
+  async findMany(codes: string[]): Promise<RegionRef[]> {
+    return this.db.query<RegionRef>(`SELECT code, name, level FROM regions WHERE code = ANY ($1) ORDER BY length(code)`, [codes]);
+  }
+
   async children(code: string): Promise<RegionRef[]> {
     return this.db.query<RegionRef>(`SELECT code, name, level FROM regions WHERE parent_code = $1 ORDER BY code`, [code]);
   }

@@ -36,8 +36,9 @@ export class RegionsService {
 
   async detail(code: string): Promise<RegionDetail> {
     const region = await this.require(code);
-    const [children, kpis] = await Promise.all([this.regions.children(code), this.regions.kpis(code)]);
-    return { ...region, path: ancestorCodes(code), children, kpis };
+    const path = ancestorCodes(code);
+    const [ancestors, children, kpis] = await Promise.all([this.regions.findMany(path), this.regions.children(code), this.regions.kpis(code)]);
+    return { ...region, path, ancestors, children, kpis };
   }
 
   async childrenGeoJson(code: string): Promise<GeoJSON.FeatureCollection> {
