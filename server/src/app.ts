@@ -12,6 +12,7 @@ import { migrate } from './db/migrate.js';
 import { loadSample } from './sample/sample.loader.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './health.routes.js';
+import { configRoutes } from './config.routes.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
 import { authRoutes, requireToken } from './auth/auth.routes.js';
@@ -172,6 +173,7 @@ export async function buildApp(config: Config): Promise<App> {
 
   await app.register(healthRoutes, { db, version: pkg.version });
   await app.register(authRoutes, { auth });
+  await app.register(configRoutes, { config, version: pkg.version });
   await app.register(regionsRoutes, { regions });
   await app.register(layersRoutes, { layers });
   await app.register(eventsRoutes, { events });
