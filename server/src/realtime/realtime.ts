@@ -51,8 +51,14 @@ export class Realtime {
     this.io.to(rooms).emit('change', message);
   }
 
-  close(): Promise<void> {
-    return this.io.close().catch(() => undefined);
+  /**
+   * Drops this process's connections at the transport level, so clients see a lost connection and reconnect
+   * (to this process after a restart, or to another one) — a server-side `disconnect` would tell them not to.
+   * Fastify closes the HTTP server itself; io.close() would close it a second time.
+   */
+  async close(): Promise<void> {
+    this.io.engine.close();
+    await this.io.of('/').adapter.close();
   }
 
   private onConnection(socket: Socket) {

@@ -45,7 +45,11 @@ export class LiveFeed {
     this.status('connecting');
     this.socket = io(origin || undefined, { auth: { token }, reconnectionDelayMax: 5000 });
     this.socket.on('connect', () => void this.subscribe());
-    this.socket.on('disconnect', () => this.status('down'));
+    this.socket.on('disconnect', (reason) => {
+      this.status('down');
+      // Socket.IO does not reconnect after a server-side disconnect; an unattended wall must, so ask again.
+      if (reason === 'io server disconnect' && !this.stopped) setTimeout(() => this.socket?.connect(), 2000);
+    });
     this.socket.on('connect_error', (err) => this.status(err.message === 'unauthorized' ? 'unauthorized' : 'down'));
     this.socket.on('change', (message: ChangeMessage) => this.receive(message));
   }
