@@ -149,8 +149,8 @@ export async function buildApp(config: Config): Promise<App> {
     // A wall display runs unattended for months: its token must not expire under it.
     app.jwt.sign(user, { expiresIn: user.role === 'display' ? '365d' : '12h' }),
   );
-  const regions = new RegionsService(new RegionsRepository(db));
   const eventsRepository = new EventsRepository(db);
+  const regions = new RegionsService(new RegionsRepository(db), () => eventsRepository.lastSeq());
   const events = new EventsService(eventsRepository, regions);
 
   const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;

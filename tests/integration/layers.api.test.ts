@@ -95,6 +95,17 @@ describe.each(BACKENDS)('layers API on %s', (backend) => {
     });
   });
 
+  it('reflects a change in /api/stats immediately (roll-ups are cached only until the next event)', async () => {
+    const [row] = await server.db.query(`SELECT id, version, left(region_code, 14) AS grid FROM disputes WHERE status = 'mediating' ORDER BY id DESC LIMIT 1`);
+    const before = (await leader.get('/api/stats')).body.disputes;
+    expect((await leader.get('/api/stats')).body.disputes).toEqual(before);
+    const coordinator = client(server.url, await login(server.url, `grid-${row.grid}`));
+    expect((await coordinator.patch(`/api/layers/disputes/${row.id}`, { status: 'resolved', version: row.version })).status).toBe(200);
+    const after = (await leader.get('/api/stats')).body.disputes;
+    expect(after.resolved).toBe(before.resolved + 1);
+    expect(after.open).toBe(before.open - 1);
+  });
+
   it('keeps reads inside the user region subtree', async () => {
     const [row] = await server.db.query(`SELECT code FROM regions WHERE level = 'grid' ORDER BY code LIMIT 1`);
     const coordinator = client(server.url, await login(server.url, `grid-${row.code}`));

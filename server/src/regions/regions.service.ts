@@ -18,8 +18,21 @@ export function ancestorCodes(code: string): string[] {
     .map((n) => code.slice(0, n));
 }
 
+const STATS_CACHE_SIZE = 500;
+// Overdue counts move with the clock, not only with events.
+const STATS_MAX_AGE_MS = 60_000;
+
 export class RegionsService {
-  constructor(private readonly regions: RegionsRepository) {}
+  /**
+   * Roll-ups by region, valid while no event happened: every data change is an event, so a hundred wall screens
+   * refreshing after the same change share one computation instead of a hundred.
+   */
+  private readonly statsCache = new Map<string, { seq: number; at: number; stats: Promise<RegionStats> }>();
+
+  constructor(
+    private readonly regions: RegionsRepository,
+    private readonly lastSeq: () => Promise<number>,
+  ) {}
 
   /** The region or a 404; a malformed code is a 400 (a query for it could never match). */
   async require(code: string) {
@@ -31,7 +44,16 @@ export class RegionsService {
 
   async stats(code: string): Promise<RegionStats> {
     const region = await this.require(code);
-    return { region: { code: region.code, name: region.name, level: region.level }, ...(await this.regions.stats(code)) };
+    const seq = await this.lastSeq();
+    const cached = this.statsCache.get(code);
+    if (cached && cached.seq === seq && Date.now() - cached.at < STATS_MAX_AGE_MS) return cached.stats;
+
+    const stats = this.regions.stats(code).then((s) => ({ region: { code: region.code, name: region.name, level: region.level }, ...s }));
+    this.statsCache.delete(code); // re-insert: Map order is then least recently computed first
+    this.statsCache.set(code, { seq, at: Date.now(), stats });
+    if (this.statsCache.size > STATS_CACHE_SIZE) this.statsCache.delete(this.statsCache.keys().next().value!);
+    stats.catch(() => this.statsCache.delete(code));
+    return stats;
   }
 
   async detail(code: string): Promise<RegionDetail> {
