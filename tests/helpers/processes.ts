@@ -37,12 +37,15 @@ function track(child: ChildProcess): Proc {
   };
 }
 
-/** A real server process (`tsx server/src/main.ts`), resolved once /api/health answers. */
+/**
+ * A real server process (`tsx server/src/main.ts`), resolved once /api/health answers. On a free port, or on
+ * `env.PORT` when given (to restart a server where its clients expect it).
+ */
 export async function startServerProcess(env: Record<string, string>): Promise<Proc & { url: string }> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const proc = track(child);

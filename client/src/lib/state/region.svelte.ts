@@ -3,7 +3,7 @@
  * (for context), loaded together and swapped in at once so the map and panel never show a mix of two regions.
  */
 import type { Feature } from 'geojson';
-import type { RegionDetail, RegionFeatureProps, RegionRef, RegionStats } from '$contract/regions';
+import { DISTRICT_CODE, type RegionDetail, type RegionFeatureProps, type RegionRef, type RegionStats } from '$contract/regions';
 import { ApiError } from '../api/http';
 import { fetchChildren, fetchRegion, fetchStats, type RegionGeometry } from '../api/regions';
 
@@ -33,6 +33,13 @@ export class RegionState {
   /** Shared between the map and the side panel list, so hovering either highlights both. */
   hovered = $state<string | null>(null);
 
+  /**
+   * Top of what this user may see (their own region: a coordinator's grid). Nothing above it is requested —
+   * the server would answer 403 — so neither its neighbours nor its ancestors' outlines are loaded, and the
+   * breadcrumb starts here.
+   */
+  root = $state(DISTRICT_CODE);
+
   #names = new Map<string, RegionRef>();
   #collections = new Map<string, RegionFeature[]>();
   #abort: AbortController | null = null;
@@ -58,14 +65,12 @@ export class RegionState {
       ]);
       this.#remember(detail);
       for (const c of detail.children) this.#remember(c);
-      // Neighbours (map context) and the ancestors' names (breadcrumb; usually known from drilling down,
-      // fetched on a deep link) in parallel.
-      const missing = detail.path.filter((c) => !this.#names.has(c));
-      const [siblings, ancestors] = await Promise.all([
-        detail.parentCode ? this.#collection(detail.parentCode, signal) : Promise.resolve([]),
-        Promise.all(missing.map((c) => fetchRegion(c, { signal }))),
-      ]);
-      for (const a of ancestors) this.#remember(a);
+      // The answer names its ancestors, so a deep link's breadcrumb needs no further request.
+      for (const a of detail.ancestors ?? []) this.#remember(a);
+      // Neighbours (map context) only below the user's root: the root's parent is not theirs to read.
+      const root = this.root;
+      const parent = detail.parentCode && detail.parentCode.startsWith(root) ? detail.parentCode : null;
+      const siblings = parent ? await this.#collection(parent, signal) : [];
       if (signal.aborted) return;
       this.#cache(code, children.features);
 
@@ -73,7 +78,9 @@ export class RegionState {
       this.stats = stats;
       this.children = children.features;
       this.siblings = siblings;
-      this.breadcrumb = [...detail.path, code].map((c) => this.#names.get(c) ?? { code: c, name: c, level: detail.level });
+      this.breadcrumb = [...detail.path, code]
+        .filter((c) => c.startsWith(root))
+        .map((c) => this.#names.get(c) ?? { code: c, name: c, level: detail.level });
       this.loadedAt = new Date();
       this.status = 'ready';
       this.generation++;
@@ -81,6 +88,26 @@ export class RegionState {
       if (signal.aborted) return;
       this.error = e instanceof ApiError ? e : new ApiError(0, 'client_error', e instanceof Error ? e.message : String(e));
       this.status = 'error';
+    }
+  }
+
+  /**
+   * Reloads the roll-up figures and the choropleth of the region on screen after a live change, without the
+   * loading state (the map stays as it is). A navigation meanwhile wins: its load replaces whatever this gets.
+   */
+  async refreshFigures(): Promise<void> {
+    const code = this.code;
+    if (!code || this.status !== 'ready') return;
+    const signal = this.#abort?.signal;
+    try {
+      const [stats, children] = await Promise.all([fetchStats(code, { signal }), fetchChildren(code, { signal })]);
+      if (signal?.aborted || code !== this.code || this.status !== 'ready') return;
+      this.#cache(code, children.features);
+      this.stats = stats;
+      this.children = children.features;
+      this.loadedAt = new Date();
+    } catch {
+      /* a failed refresh keeps the figures shown; the next change or navigation tries again */
     }
   }
 

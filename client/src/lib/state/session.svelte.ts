@@ -2,8 +2,9 @@
  * Who is using the client: the bearer token sent with every /api request.
  *
  * The token lives in localStorage so a reload (or an unattended wall display restarting its browser) keeps the
- * session. `status` is what the UI switches on: 'unauthorized' is raised by the HTTP client on any 401 and is the
- * hook for the login form that a later issue adds.
+ * session. `status` is what the UI switches on: App.svelte shows the login form (lib/ui/LoginForm.svelte) for
+ * anything but 'authenticated'; 'unauthorized' is raised by the HTTP client on any 401, so an expired token
+ * brings the form back with an explanation.
  */
 import type { LoginResponse, SessionUser } from '$contract/auth';
 import { STORAGE_KEYS } from './storage-keys';
@@ -74,6 +75,15 @@ export class SessionState {
     } catch {
       /* nothing stored */
     }
+  }
+
+  /**
+   * The user signs out (header button). Tokens are stateless JWTs, so there is nothing to revoke on the server:
+   * dropping it here is the whole logout. Not 'unauthorized': nothing went wrong, the form needs no warning.
+   */
+  logout(): void {
+    this.signOut();
+    this.unauthorized = false;
   }
 
   /** Called by the HTTP client on a 401. The token is dropped: the server has said it is worthless. */
