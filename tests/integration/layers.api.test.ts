@@ -99,11 +99,16 @@ describe.each(BACKENDS)('layers API on %s', (backend) => {
     const [row] = await server.db.query(`SELECT id, version, left(region_code, 14) AS grid FROM disputes WHERE status = 'mediating' ORDER BY id DESC LIMIT 1`);
     const before = (await leader.get('/api/stats')).body.disputes;
     expect((await leader.get('/api/stats')).body.disputes).toEqual(before);
+    const t = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
     const coordinator = client(server.url, await login(server.url, `grid-${row.grid}`));
     expect((await coordinator.patch(`/api/layers/disputes/${row.id}`, { status: 'resolved', version: row.version })).status).toBe(200);
     const after = (await leader.get('/api/stats')).body.disputes;
     expect(after.resolved).toBe(before.resolved + 1);
     expect(after.open).toBe(before.open - 1);
+    // Replay: the figures as they stood before the change.
+    const then = (await leader.get(`/api/stats?at=${t}`)).body.disputes;
+    expect({ open: then.open, resolved: then.resolved }).toEqual({ open: before.open, resolved: before.resolved });
   });
 
   it('keeps reads inside the user region subtree', async () => {
@@ -128,6 +133,9 @@ describe.each(BACKENDS)('layers API on %s', (backend) => {
     const [db] = await server.db.query(`SELECT count(*) AS n FROM compounds WHERE kind = 'unmanaged' AND status IN ('done', 'verified')`);
     expect(progress.done).toBe(db.n);
     expect((await leader.get('/api/campaigns/nope/progress')).status).toBe(404);
+    const targets = (await leader.get('/api/campaigns/unmanaged-compounds/targets?region=410105001')).body;
+    expect(targets.layer).toBe('compounds');
+    expect(targets.ids).toHaveLength(progress.children.find((c: { code: string }) => c.code === '410105001').targets);
   });
 
   it('replays statuses and campaign progress as they stood at a time T from the event log', async () => {
@@ -189,6 +197,7 @@ describe('exports and search', () => {
     const lines = new TextDecoder().decode(bytes.slice(3)).trim().split('\n');
     expect(lines[0]).toContain('名称');
     expect(lines[0]).toContain('面积档次');
+    expect(lines[1]).toMatch(/运行中|改造中|已关闭/); // coded values are exported as Chinese labels
     const fc = await (await get('/api/layers/service-centres?region=410105001')).json();
     expect(lines.length - 1).toBe(fc.features.length);
   });

@@ -29,6 +29,16 @@ export class CampaignsRepository {
     return row as Omit<Campaign, 'targets' | 'done'> | undefined;
   }
 
+  async targetIds(campaignId: string, layer: string, regionCode: string): Promise<string[]> {
+    if (!isLayerName(layer)) return [];
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT t.id FROM campaign_targets AS ct JOIN ${LAYER_MODELS[layer].table} AS t ON t.id = ct.feature_id
+        WHERE ct.campaign_id = $1 AND t.region_code LIKE $2 || '%' ORDER BY t.id`,
+      [campaignId, regionCode],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Target counts by status, grouped by the first `codeLength` digits of their region (the child region). */
   async targetCounts(campaignId: string, layer: string, regionCode: string, codeLength: number, at?: string): Promise<TargetCount[]> {
     if (!isLayerName(layer)) return [];

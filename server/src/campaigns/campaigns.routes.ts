@@ -19,4 +19,20 @@ export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { cam
     },
     (req) => campaigns.progress(req.user, req.params.id, req.query.region, req.query.at),
   );
+
+  app.get<{ Params: { id: string }; Querystring: { region?: string } }>(
+    '/api/campaigns/:id/targets',
+    {
+      schema: {
+        summary: "Ids of a campaign's targets in a region",
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { region: { type: 'string', pattern: '^[0-9]{6,16}$' } },
+        },
+      },
+    },
+    (req) => campaigns.targets(req.user, req.params.id, req.query.region),
+  );
 }

@@ -23,6 +23,15 @@ export class CampaignsService {
     );
   }
 
+  /** Ids of the campaign's targets in a region, so the map can mark them. */
+  async targets(user: SessionUser, id: string, regionCode = user.regionCode): Promise<{ layer: string; ids: string[] }> {
+    assertCanRead(user, regionCode);
+    const campaign = await this.campaigns.find(id);
+    if (!campaign) throw notFound(`Campaign ${id}`);
+    await this.regions.require(regionCode);
+    return { layer: campaign.layer, ids: await this.campaigns.targetIds(id, campaign.layer, regionCode) };
+  }
+
   async progress(user: SessionUser, id: string, regionCode = user.regionCode, at?: string): Promise<CampaignProgress> {
     assertCanRead(user, regionCode);
     const campaign = await this.campaigns.find(id);

@@ -30,3 +30,29 @@ export const LAYER_TITLES: Record<LayerName, string> = {
   disputes: '矛盾纠纷',
   'member-units': '区域化党建成员单位',
 };
+
+/** Status labels per layer, worded as the dashboard shows them. */
+export const STATUS_LABELS: Record<LayerName, Record<string, string>> = {
+  compounds: { normal: '正常', pending: '待整治', in_progress: '整治中', done: '已整治', verified: '已验收' },
+  'service-centres': { open: '运行中', renovating: '改造中', closed: '已关闭' },
+  projects: { planned: '规划中', in_progress: '在建', completed: '已完工', accepted: '已验收' },
+  'temp-branches': { active: '运行中', dissolved: '已撤销' },
+  disputes: { reported: '已上报', accepted: '已受理', mediating: '调解中', resolved: '已化解', escalated: '已上交', referred: '已移交' },
+  'member-units': { active: '在册', inactive: '停用' },
+};
+
+/** Chinese labels of other coded values, by property; booleans are 是/否. Unknown values pass through as they are. */
+export const VALUE_LABELS: Record<string, Record<string, string>> = {
+  kind: { commercial: '商品房', unit_owned: '单位自管', unmanaged: '无主管楼院', enterprise: '企业', institution: '机关事业单位', non_public: '非公组织', market: '商圈市场' },
+  propertyService: { none: '无物业', red: '红色物业', commercial: '商业物业' },
+  renovation: { none: '无', planned: '计划改造', in_progress: '改造中', done: '已改造' },
+  level: { street: '街道', community: '社区' },
+  tier: { street: '街道中心', '500': '500㎡', '1000': '1000㎡' },
+  type: { old_compound_renovation: '老旧小区改造', back_street: '背街小巷整治', urban_village: '城中村改造', property_management: '物业管理' },
+  origin: { project: '项目一线', compound: '无主管楼院' },
+  category: { neighbour: '邻里纠纷', property: '物业纠纷', family: '婚姻家庭', labour: '劳动争议', land: '土地房屋', other: '其他' },
+  severity: { low: '低', medium: '中', high: '高' },
+  mediationLevel: { community: '社区调委会', street: '街道调委会', district: '区调解中心' },
+  committee: { street: '街道区域化党工委', community: '社区区域化党委' },
+  participants: { judge: '法官', prosecutor: '检察官', police: '警官', lawyer: '律师', mediator: '调解员', grid_worker: '网格员' },
+};

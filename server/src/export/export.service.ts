@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { SessionUser } from '../contract/auth.js';
 import type { LayerName } from '../contract/layers.js';
 import type { LayersService } from '../layers/layers.service.js';
-import { COMMON_HEADERS, LAYER_HEADERS, LAYER_TITLES } from './export.labels.js';
+import { COMMON_HEADERS, LAYER_HEADERS, LAYER_TITLES, STATUS_LABELS, VALUE_LABELS } from './export.labels.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
 
@@ -22,7 +22,8 @@ export class ExportService {
     const fc = JSON.parse(await this.layers.listJson(user, layer, { regionCode })) as GeoJSON.FeatureCollection<GeoJSON.Geometry>;
     const keys = [...Object.keys(COMMON_HEADERS).filter((k) => k !== 'regionName'), ...Object.keys(LAYER_HEADERS[layer])];
     const headers = keys.map((k) => COMMON_HEADERS[k] ?? LAYER_HEADERS[layer][k]);
-    const rows = fc.features.map((f) => keys.map((k) => cell(f, k)));
+    const labels = { ...VALUE_LABELS, status: STATUS_LABELS[layer] };
+    const rows = fc.features.map((f) => keys.map((k) => cell(f, k, labels)));
     const base = `${LAYER_TITLES[layer]}-${regionCode}`;
     if (format === 'csv') {
       return { filename: `${base}.csv`, contentType: 'text/csv; charset=utf-8', body: '\uFEFF' + stringify([headers, ...rows]) };
@@ -31,12 +32,13 @@ export class ExportService {
   }
 }
 
-function cell(f: GeoJSON.Feature<GeoJSON.Geometry>, key: string): string | number | boolean | null {
+function cell(f: GeoJSON.Feature<GeoJSON.Geometry>, key: string, labels: Record<string, Record<string, string>>): string | number | boolean | null {
   const point = f.geometry.type === 'Point' ? f.geometry.coordinates : undefined;
   if (key === 'lon') return point?.[0] ?? null;
   if (key === 'lat') return point?.[1] ?? null;
   const v = f.properties?.[key];
-  return Array.isArray(v) ? v.join('、') : (v ?? null);
+  const label = (x: unknown) => (typeof x === 'boolean' ? (x ? '是' : '否') : (labels[key]?.[String(x)] ?? x));
+  return Array.isArray(v) ? v.map(label).join('、') : ((label(v) as string | number | null) ?? null);
 }
 
 async function xlsx(layer: LayerName, headers: string[], rows: unknown[][]): Promise<Buffer> {

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/db.js';
 import type { PartyOrg, RegionKpis, RegionRef, RegionStats } from '../contract/regions.js';
 import { OPEN_DISPUTE_STATUSES } from '../contract/layers.js';
+import { statusAtSql } from '../layers/layers.repository.js';
 
 export interface RegionRow extends RegionRef {
   parentCode: string | null;
@@ -10,7 +11,8 @@ export interface RegionRow extends RegionRef {
 
 // Every roll-up filters on `region_code LIKE $1 || '%'`: codes are hierarchical (enforced by regions_level_code)
 // and region_code is assigned spatially, so the prefix is the region's subtree.
-const OPEN = `status IN (${OPEN_DISPUTE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+const isOpen = (status: string) => `${status} IN (${OPEN_DISPUTE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+const OPEN = isOpen('status');
 
 /** All SQL about regions and their roll-up figures. */
 export class RegionsRepository {
@@ -33,26 +35,31 @@ export class RegionsRepository {
     return this.db.query<RegionRef>(`SELECT code, name, level FROM regions WHERE parent_code = $1 ORDER BY code`, [code]);
   }
 
-  /** Figures of GET /api/stats, over the subtree of `code`. */
-  async stats(code: string): Promise<Omit<RegionStats, 'region'>> {
+  /**
+   * Figures of GET /api/stats, over the subtree of `code`; with `at`, statuses as they stood then (replay) —
+   * the counts of things that exist do not move, the status-dependent ones are read from the event log.
+   */
+  async stats(code: string, at?: string): Promise<Omit<RegionStats, 'region'>> {
+    const status = (layer: Parameters<typeof statusAtSql>[0]) => statusAtSql(layer, '$2::timestamptz');
+    const disputeStatus = status('disputes');
     const [row] = await this.db.query(
       `SELECT
          (SELECT json_object_agg(level, n) FROM (SELECT level, count(*) AS n FROM regions
             WHERE code LIKE $1 || '%' AND code <> $1 GROUP BY level) AS l) AS regions,
          (SELECT json_object_agg(tier, n) FROM (SELECT tier, count(*) AS n FROM service_centres
-            WHERE region_code LIKE $1 || '%' GROUP BY tier) AS t) AS centres,
-         (SELECT json_object_agg(origin, n) FROM (SELECT origin, count(*) AS n FROM temp_branches
-            WHERE region_code LIKE $1 || '%' AND status = 'active' GROUP BY origin) AS o) AS branches,
+            WHERE region_code LIKE $1 || '%' GROUP BY tier) AS c) AS centres,
+         (SELECT json_object_agg(origin, n) FROM (SELECT origin, count(*) AS n FROM temp_branches AS t
+            WHERE region_code LIKE $1 || '%' AND ${status('temp-branches')} = 'active' GROUP BY origin) AS o) AS branches,
          (SELECT json_build_object('total', count(*), 'unmanaged', count(*) FILTER (WHERE kind = 'unmanaged'))
             FROM compounds WHERE region_code LIKE $1 || '%') AS compounds,
-         (SELECT json_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM projects
-            WHERE region_code LIKE $1 || '%' GROUP BY status) AS s) AS projects,
+         (SELECT json_object_agg(status, n) FROM (SELECT ${status('projects')} AS status, count(*) AS n FROM projects AS t
+            WHERE region_code LIKE $1 || '%' GROUP BY 1) AS s) AS projects,
          (SELECT json_build_object(
-                   'open', count(*) FILTER (WHERE ${OPEN}),
-                   'overdue', count(*) FILTER (WHERE ${OPEN} AND deadline < now()),
-                   'resolved', count(*) FILTER (WHERE status = 'resolved'))
-            FROM disputes WHERE region_code LIKE $1 || '%') AS disputes,
-         (SELECT count(*) FROM member_units WHERE region_code LIKE $1 || '%' AND status = 'active') AS member_units,
+                   'open', count(*) FILTER (WHERE ${isOpen(disputeStatus)}),
+                   'overdue', count(*) FILTER (WHERE ${isOpen(disputeStatus)} AND deadline < COALESCE($2::timestamptz, now())),
+                   'resolved', count(*) FILTER (WHERE ${disputeStatus} = 'resolved'))
+            FROM disputes AS t WHERE region_code LIKE $1 || '%') AS disputes,
+         (SELECT count(*) FROM member_units AS t WHERE region_code LIKE $1 || '%' AND ${status('member-units')} = 'active') AS member_units,
          (SELECT json_build_object(
                    'jointMeetings', COALESCE(sum((facts->>'jointMeetings')::int), 0),
                    'problemsSolved', COALESCE(sum((facts->>'problemsSolved')::int), 0),
@@ -64,7 +71,7 @@ export class RegionsRepository {
                    'socialWorkers', COALESCE(sum((facts->>'socialWorkers')::int), 0),
                    'charityFundStreets', count(*) FILTER (WHERE level = 'street' AND (facts->>'charityFund')::boolean))
             FROM regions WHERE code LIKE $1 || '%') AS facts`,
-      [code],
+      [code, at ?? null],
     );
     const count = (obj: Record<string, number> | null, key: string) => Number(obj?.[key] ?? 0);
     const byStatus: Record<string, number> = { planned: 0, in_progress: 0, completed: 0, accepted: 0, ...(row.projects ?? {}) };

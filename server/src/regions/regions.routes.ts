@@ -10,7 +10,7 @@ const codeParams = {
 
 /** Regions and their roll-ups: HTTP only, the rules live in RegionsService. */
 export async function regionsRoutes(app: FastifyInstance, { regions }: { regions: RegionsService }) {
-  app.get<{ Querystring: { region?: string } }>(
+  app.get<{ Querystring: { region?: string; at?: string } }>(
     '/api/stats',
     {
       schema: {
@@ -18,7 +18,10 @@ export async function regionsRoutes(app: FastifyInstance, { regions }: { regions
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { region: { type: 'string', pattern: '^[0-9]{6,16}$' } },
+          properties: {
+            region: { type: 'string', pattern: '^[0-9]{6,16}$' },
+            at: { type: 'string', format: 'date-time', description: 'replay: figures as they stood at this time' },
+          },
         },
       },
     },
@@ -26,7 +29,7 @@ export async function regionsRoutes(app: FastifyInstance, { regions }: { regions
       // Default: the user's own region (the district for leaders and displays of the whole district).
       const code = req.query.region ?? req.user.regionCode;
       assertCanRead(req.user, code);
-      return regions.stats(code);
+      return regions.stats(code, req.query.at);
     },
   );
 

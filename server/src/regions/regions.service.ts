@@ -42,13 +42,15 @@ export class RegionsService {
     return region;
   }
 
-  async stats(code: string): Promise<RegionStats> {
+  async stats(code: string, at?: string): Promise<RegionStats> {
     const region = await this.require(code);
+    const ref = { code: region.code, name: region.name, level: region.level };
+    if (at) return { region: ref, ...(await this.regions.stats(code, at)) };
     const seq = await this.lastSeq();
     const cached = this.statsCache.get(code);
     if (cached && cached.seq === seq && Date.now() - cached.at < STATS_MAX_AGE_MS) return cached.stats;
 
-    const stats = this.regions.stats(code).then((s) => ({ region: { code: region.code, name: region.name, level: region.level }, ...s }));
+    const stats = this.regions.stats(code).then((s) => ({ region: ref, ...s }));
     this.statsCache.delete(code); // re-insert: Map order is then least recently computed first
     this.statsCache.set(code, { seq, at: Date.now(), stats });
     if (this.statsCache.size > STATS_CACHE_SIZE) this.statsCache.delete(this.statsCache.keys().next().value!);
