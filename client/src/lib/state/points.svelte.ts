@@ -46,7 +46,7 @@ function toPoint(f: PointFeature): MapPoint | null {
  * Publications remembered for `dataDiff`. deck.gl diffs when it next draws, which may be several changes after
  * the array it last saw (a burst between two frames), so the rows of consecutive publications are chained.
  */
-const DIFF_HISTORY = 64;
+const DIFF_HISTORY = 16;
 
 interface Publication {
   from: readonly MapPoint[];

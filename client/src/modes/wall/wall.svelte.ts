@@ -172,7 +172,7 @@ export class WallState {
     if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
   }
 
-  /** Name of a point held by the wall, for texts (feed, alerts). */
+  /** A point as the wall holds it (for texts and the test hook); undefined for layers not on the map. */
   point(layer: string, id: string): MapPoint | undefined {
     return isMapLayer(layer) ? this.layers[layer].get(id) : undefined;
   }
