@@ -70,7 +70,7 @@ describe.each(BACKENDS)('live situation on %s', (backend) => {
     expect(change).toMatchObject({ actor: `grid-${grid}`, layer: 'compounds', id: target.id, op: 'update', regionCode: expect.stringMatching(`^${grid}`) });
     expect(change.regionPath.slice(0, 4)).toEqual(['410105', street, grid.slice(0, 12), grid]);
     expect(change.before).toMatchObject({ status: 'normal' });
-    expect(change.after).toMatchObject({ status: 'pending', note: '入户排查' });
+    expect(change.after).toMatchObject({ status: 'pending', note: '入户排查', name: expect.any(String) });
     expect(change.feature?.properties).toMatchObject({ id: target.id, status: 'pending', version: target.version + 1 });
     socket.disconnect();
   });

@@ -1,6 +1,9 @@
 import type { LayerName } from './layers.js';
 
-/** One row of the append-only event log (API.md "Event"). `before`/`after` are the changed properties. */
+/**
+ * One row of the append-only event log (API.md "Event"). `before`/`after` are the changed properties; `after` also
+ * carries the feature's `name` and the writer's `note`.
+ */
 export interface ChangeEvent {
   seq: number;
   at: string;

@@ -118,7 +118,8 @@ export class LayersService {
         regionCode: props.regionCode,
         op: 'update',
         before,
-        after: patch.note ? { ...after, note: patch.note } : after,
+        // The name rides along so a feed can say what changed even from the log alone (catch-up has no feature).
+        after: { ...after, name: props.name, ...(patch.note ? { note: patch.note } : {}) },
       });
       const result: PatchResult = { feature, seq: event.seq };
       if (idempotencyKey) await this.idempotency.complete(tx, user.username, idempotencyKey, result);
