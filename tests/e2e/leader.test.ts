@@ -18,7 +18,8 @@ import { DEMO_PASSWORD } from '../helpers/templates.js';
 import { decodePng } from './png.js';
 import { labelPoint, bboxOf } from '../../client/src/lib/geo/geometry.js';
 import { readStat, type StatsPath } from '../../client/src/modes/leader/kpis.js';
-import { LAYER_SETTINGS_STORAGE_KEY, passesFilter, type LayerSettings } from '../../client/src/modes/leader/layer-settings.js';
+import { passesFilter, type LayerSettings } from '../../client/src/modes/leader/layer-settings.js';
+import { STORAGE_KEYS } from '../../client/src/lib/state/storage-keys.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
 const CLIENT_DIST = path.resolve(import.meta.dirname, '../../dist/client');
@@ -92,7 +93,7 @@ describe('leader drill-down in Chromium', () => {
 
   /** Screen positions (map-canvas pixels) of the points the page draws for `code`, per its stored layer settings. */
   async function drawnPoints(code: string): Promise<{ x: number; y: number }[]> {
-    const settings = JSON.parse((await page.evaluate((key) => localStorage.getItem(key), LAYER_SETTINGS_STORAGE_KEY)) ?? 'null') as LayerSettings | null;
+    const settings = JSON.parse((await page.evaluate((key) => localStorage.getItem(key), STORAGE_KEYS.leaderLayers)) ?? 'null') as LayerSettings | null;
     const enabled = settings ? (Object.entries(settings) as [LayerName, LayerSettings[LayerName]][]).filter(([, s]) => s.enabled) : [];
     const lngLats: [number, number][] = [];
     for (const [layer, filter] of enabled) {

@@ -11,4 +11,6 @@ export const STORAGE_KEYS = {
   locale: 'jinshui.locale',
   /** KPI the map is coloured by. */
   choropleth: 'jinshui.choropleth',
+  /** The leader map's point layers: which are on and their filters (modes/leader/layer-settings.ts). */
+  leaderLayers: 'jinshui.leader.layers',
 } as const;

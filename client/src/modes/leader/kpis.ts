@@ -5,6 +5,8 @@
 import type { RegionLevel, RegionStats } from '$contract/regions';
 import type { MessageKey } from '../../lib/i18n/i18n.svelte';
 
+export { readStat } from '../../lib/api/stats';
+
 type Leaves<T> = { [K in keyof T & string]: T[K] extends number ? K : T[K] extends Record<string, unknown> ? `${K}.${Leaves<T[K]>}` : never }[keyof T & string];
 
 /** Every numeric leaf of RegionStats, e.g. 'serviceCentres.street'. */
@@ -37,13 +39,4 @@ export const LEADER_KPIS: readonly KpiSpec[] = [
 
 export function kpisFor(level: RegionLevel | undefined): readonly KpiSpec[] {
   return LEADER_KPIS.filter((k) => !k.levels || k.levels.includes(level ?? 'district'));
-}
-
-export function readStat(stats: RegionStats | null, path: StatsPath): number | null {
-  let v: unknown = stats;
-  for (const part of path.split('.')) {
-    if (typeof v !== 'object' || v === null) return null;
-    v = (v as Record<string, unknown>)[part];
-  }
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }

@@ -4,17 +4,12 @@
  * (a new status from the server must still be readable, if not translated).
  */
 import type { LayerName } from '$contract/layers';
-import { zhCN } from '../../lib/i18n/zh-CN';
-import { i18n, t, type MessageKey } from '../../lib/i18n/i18n.svelte';
+import { i18n, t } from '../../lib/i18n/i18n.svelte';
+import { isMessageKey as known } from '../../lib/i18n/labels';
 
-const known = (key: string): key is MessageKey => key in zhCN;
+export { statusLabel } from '../../lib/i18n/labels';
 
 export const layerLabel = (layer: LayerName): string => t(`leader2.layer.${layer}`);
-
-export function statusLabel(layer: LayerName, status: string): string {
-  const key = `leader2.status.${layer}.${status}`;
-  return known(key) ? t(key) : status;
-}
 
 export function attrLabel(prop: string): string {
   const key = `leader2.attr.${prop}`;

@@ -7,6 +7,7 @@
  * and a live change can move a point into or out of the filter without another request.
  */
 import { LAYERS, OPEN_DISPUTE_STATUSES, TRANSITIONS, type LayerName } from '$contract/layers';
+import { STORAGE_KEYS } from '../../lib/state/storage-keys';
 
 export interface LayerFilter {
   enabled: boolean;
@@ -47,15 +48,13 @@ export function defaultLayerSettings(): LayerSettings {
   };
 }
 
-export const LAYER_SETTINGS_STORAGE_KEY = 'jinshui.leader.layers';
-
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
 
 /** Stored settings, each layer validated on its own: a damaged entry falls back to that layer's default only. */
 export function readLayerSettings(): LayerSettings {
   const settings = defaultLayerSettings();
   try {
-    const stored = JSON.parse(localStorage.getItem(LAYER_SETTINGS_STORAGE_KEY) ?? 'null') as Partial<Record<string, Partial<LayerFilter>>> | null;
+    const stored = JSON.parse(localStorage.getItem(STORAGE_KEYS.leaderLayers) ?? 'null') as Partial<Record<string, Partial<LayerFilter>>> | null;
     if (!stored || typeof stored !== 'object') return settings;
     for (const layer of LAYERS) {
       const s = stored[layer];
@@ -74,7 +73,7 @@ export function readLayerSettings(): LayerSettings {
 
 export function writeLayerSettings(settings: LayerSettings): void {
   try {
-    localStorage.setItem(LAYER_SETTINGS_STORAGE_KEY, JSON.stringify(settings));
+    localStorage.setItem(STORAGE_KEYS.leaderLayers, JSON.stringify(settings));
   } catch {
     /* in-memory only */
   }

@@ -3,9 +3,10 @@
  * temporary branches → disputes → projects → co-building). `path` is a dotted path into the /api/stats answer;
  * it is how the value is read and the tile's `data-kpi` attribute (tests find tiles by it, not by label).
  */
-import type { RegionStats } from '$contract/regions';
 import { t, type MessageKey } from '../../lib/i18n/i18n.svelte';
 import { statusLabel } from './labels';
+
+export { readStat } from '../../lib/api/stats';
 
 export interface WallKpi {
   path: string;
@@ -68,12 +69,3 @@ export const WALL_KPI_GROUPS: readonly WallKpiGroup[] = [
     ],
   },
 ];
-
-export function readStat(stats: RegionStats | null, path: string): number | null {
-  let v: unknown = stats;
-  for (const part of path.split('.')) {
-    if (typeof v !== 'object' || v === null) return null;
-    v = (v as Record<string, unknown>)[part];
-  }
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}

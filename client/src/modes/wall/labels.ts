@@ -1,18 +1,10 @@
-/**
- * Wire codes (layer names, statuses, severities) → catalogue texts. Codes come from the server as plain strings,
- * so each is checked against the catalogue; an unknown one is shown as it is rather than as a key.
- */
-import { zhCN } from '../../lib/i18n/zh-CN';
-import { t, type MessageKey } from '../../lib/i18n/i18n.svelte';
+/** Wall wording of wire codes (layer names, severities, tiers) and durations; see lib/i18n/labels.ts. */
+import { t } from '../../lib/i18n/i18n.svelte';
+import { label } from '../../lib/i18n/labels';
 
-const known = (key: string): key is MessageKey => key in zhCN;
-
-function label(key: string, fallback: string): string {
-  return known(key) ? t(key) : fallback;
-}
+export { statusLabel } from '../../lib/i18n/labels';
 
 export const layerLabel = (layer: string) => label(`wall.layer.${layer}`, layer);
-export const statusLabel = (layer: string, status: string) => label(`wall.status.${layer}.${status}`, status);
 export const severityLabel = (severity: string) => label(`wall.severity.${severity}`, severity);
 export const tierLabel = (tier: string) => label(`wall.tier.${tier}`, tier);
 

@@ -14,7 +14,7 @@ import { OPEN_DISPUTE_STATUSES, type LayerName } from '$contract/layers';
 import type { RegionRef, RegionStats } from '$contract/regions';
 import { ApiError, getJson } from '../../lib/api/http';
 import { fetchChildren, fetchStats } from '../../lib/api/regions';
-import { fetchCampaignProgress, fetchEvents, fetchFeature, fetchLayer, type PointFeature } from '../../lib/api/points';
+import { fetchCampaignProgress, fetchEvents, fetchPoint, fetchPoints, type PointFeature } from '../../lib/api/points';
 import { LiveLink, type LiveChange } from '../../lib/state/live.svelte';
 import { PointLayerState, type MapPoint } from '../../lib/state/points.svelte';
 import { RegionNames } from '../../lib/state/region-names.svelte';
@@ -189,7 +189,7 @@ export class WallState {
         fetchChildren(root, { signal }),
         this.#fetchCampaign(root, signal),
         fetchEvents(Math.max(0, last - FEED_PREFILL), root, FEED_PREFILL, { signal }),
-        ...MAP_POINT_LAYERS.map((l) => fetchLayer(l, root, { signal })),
+        ...MAP_POINT_LAYERS.map((l) => fetchPoints(l, root, undefined, { signal })),
       ]);
       if (this.#stopped) return;
 
@@ -233,7 +233,7 @@ export class WallState {
 
   async #fetchCampaign(root: string, signal?: AbortSignal): Promise<CampaignProgress | null> {
     try {
-      return await fetchCampaignProgress(CAMPAIGN_ID, root, { signal });
+      return await fetchCampaignProgress(CAMPAIGN_ID, root, undefined, { signal });
     } catch (e) {
       // No such campaign on this server: the chart says so; the rest of the wall works.
       if (e instanceof ApiError && e.status === 404) return null;
@@ -282,7 +282,7 @@ export class WallState {
 
   async #fetchMissing(store: PointLayerState, change: LiveChange): Promise<void> {
     try {
-      const outcome = store.upsert(await fetchFeature(store.layer, change.id));
+      const outcome = store.upsert(await fetchPoint(store.layer, change.id));
       if (outcome.kind === 'updated') this.#flash(change.seq, outcome.point.position, false);
     } catch {
       /* deleted again meanwhile, or the server is away: the next full load has it */
@@ -293,7 +293,7 @@ export class WallState {
     const root = this.region?.code;
     if (!root) return;
     try {
-      const layers = await Promise.all(MAP_POINT_LAYERS.map((l) => fetchLayer(l, root, { signal: this.#abort.signal })));
+      const layers = await Promise.all(MAP_POINT_LAYERS.map((l) => fetchPoints(l, root, undefined, { signal: this.#abort.signal })));
       MAP_POINT_LAYERS.forEach((l, i) => this.layers[l].load(layers[i]));
     } catch {
       /* the next import event or reload retries */

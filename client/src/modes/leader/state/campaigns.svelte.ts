@@ -7,7 +7,7 @@
  */
 import type { Campaign, CampaignProgress } from '$contract/events';
 import { ApiError } from '../../../lib/api/http';
-import { fetchCampaigns, fetchProgress } from '../leader-api';
+import { fetchCampaignProgress, fetchCampaigns } from '../../../lib/api/points';
 
 export class CampaignsState {
   list = $state.raw<Campaign[]>([]);
@@ -60,7 +60,7 @@ export class CampaignsState {
     this.#inflight = request;
     try {
       const list = await this.loadList();
-      const answers = await Promise.all(list.map((c) => fetchProgress(c.id, region, at, { signal: abort.signal })));
+      const answers = await Promise.all(list.map((c) => fetchCampaignProgress(c.id, region, at, { signal: abort.signal })));
       if (abort.signal.aborted) return;
       this.progress = Object.fromEntries(answers.map((p) => [p.campaign.id, p]));
       this.shownAt = at;

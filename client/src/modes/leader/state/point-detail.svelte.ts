@@ -7,7 +7,7 @@ import type { LayerName } from '$contract/layers';
 import type { RegionRef } from '$contract/regions';
 import { ApiError } from '../../../lib/api/http';
 import { fetchRegion } from '../../../lib/api/regions';
-import { fetchPoint, fetchPointHistory, type PointFeature } from '../leader-api';
+import { fetchPoint, fetchPointHistory, type PointFeature } from '../../../lib/api/points';
 
 export interface PointRef {
   layer: LayerName;

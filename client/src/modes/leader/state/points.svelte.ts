@@ -9,8 +9,9 @@
 import type { LayerName } from '$contract/layers';
 import { ApiError } from '../../../lib/api/http';
 import type { LiveChange } from '../../../lib/api/live';
-import { bboxOf, labelPoint, type LngLat } from '../../../lib/geo/geometry';
-import { fetchPoint, fetchPoints, type PointFeature, type PointProps } from '../leader-api';
+import type { LngLat } from '../../../lib/geo/geometry';
+import { positionOf } from '../../../lib/state/points.svelte';
+import { fetchPoint, fetchPoints, type PointFeature, type PointProps } from '../../../lib/api/points';
 import { DRAW_ORDER } from '../point-style';
 import { passesFilter, readLayerSettings, writeLayerSettings, type LayerFilter, type LayerSettings } from '../layer-settings';
 
@@ -23,18 +24,8 @@ export interface MapPoint {
 
 export type VisiblePoints = Record<LayerName, readonly MapPoint[]>;
 
-function positionOf(f: PointFeature): LngLat | null {
-  const g = f.geometry;
-  if (!g) return null;
-  if (g.type === 'Point') return [g.coordinates[0], g.coordinates[1]];
-  // Projects may be drawn as areas (SPEC §2): one marker inside the polygon, where its label would go.
-  if (g.type === 'Polygon' || g.type === 'MultiPolygon') return labelPoint(g);
-  const b = g.type === 'LineString' || g.type === 'MultiPoint' ? bboxOf([{ type: 'Polygon', coordinates: [g.coordinates] }]) : null;
-  return b ? [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2] : null;
-}
-
 export function toMapPoint(layer: LayerName, f: PointFeature): MapPoint | null {
-  const position = positionOf(f);
+  const position = positionOf(f.geometry);
   return position ? { id: f.properties.id, layer, position, props: f.properties } : null;
 }
 

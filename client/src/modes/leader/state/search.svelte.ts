@@ -4,7 +4,7 @@
  */
 import type { SearchResult } from '$contract/regions';
 import { ApiError } from '../../../lib/api/http';
-import { search } from '../leader-api';
+import { search } from '../../../lib/api/points';
 
 const DEBOUNCE_MS = 250;
 /** The server's limit on `q` (server/src/search/search.routes.ts). */
