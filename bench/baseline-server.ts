@@ -1,0 +1,81 @@
+/**
+ * Baseline for bench/fanout.ts: a plain Socket.IO 4.8 server with no database, in its own process like the
+ * real server. Every `POST /emit` stands for one committed change: it stamps the next seq and `at` (the
+ * "commit" time, ms precision like the real event) onto a copy of a real `change` message captured from the
+ * real server (same size, same rooms), emits it to the rooms of its regionPath exactly like
+ * server/src/realtime/realtime.ts publish() does, then answers `{ seq }`.
+ *
+ * Environment: PORT, TEMPLATE (path of a JSON file holding one real change message), RECOVERY=1 to turn on the
+ * same connectionStateRecovery as the real server (off by default: a *plain* Socket.IO server), BATCH_MS=N to
+ * send the changes of every N ms as one `changes` message (an array) instead of one `change` each — an
+ * experiment for the cost per WebSocket frame, not the server's contract.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import { Server } from 'socket.io';
+
+const port = Number(process.env.PORT);
+const template = JSON.parse(fs.readFileSync(String(process.env.TEMPLATE), 'utf8')) as Record<string, unknown> & { regionPath: string[] };
+const recovery = process.env.RECOVERY === '1';
+const batchMs = Number(process.env.BATCH_MS ?? 0);
+const rooms = template.regionPath.map((c) => `region:${c}`);
+let batch: unknown[] = [];
+const send = (message: unknown) => {
+  if (!batchMs) return void io.to(rooms).emit('change', message);
+  if (!batch.length) {
+    setTimeout(() => {
+      const messages = batch;
+      batch = [];
+      io.to(rooms).emit('changes', messages);
+    }, batchMs);
+  }
+  batch.push(message);
+};
+
+let seq = 0;
+const server = http.createServer((req, res) => {
+  if (req.method === 'POST' && req.url === '/emit') {
+    // Drain the (small) body like a real request handler would, then "commit" and fan out.
+    req.resume();
+    req.on('end', () => {
+      seq += 1;
+      const message = { ...template, seq, at: new Date().toISOString() };
+      send(message);
+      const body = JSON.stringify({ seq });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    return;
+  }
+  if (req.url === '/health') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"status":"ok"}');
+    return;
+  }
+  res.writeHead(404);
+  res.end();
+});
+
+const io = new Server(server, {
+  serveClient: false,
+  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true } } : {}),
+});
+io.use((socket, next) => (typeof socket.handshake.auth?.token === 'string' ? next() : next(new Error('unauthorized'))));
+io.on('connection', (socket) => {
+  socket.on('subscribe', async (payload: { region?: string } | null, ack?: (a: unknown) => void) => {
+    await socket.join(`region:${payload?.region}`);
+    if (typeof ack === 'function') ack({ ok: true, seq });
+  });
+});
+
+server.listen(port, '127.0.0.1');
+const stop = () => {
+  io.close();
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 3000).unref();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+// Never outlive the benchmark that started this process.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && stop(), 1000).unref();

@@ -1,0 +1,406 @@
+/**
+ * `npm run bench [-- options]`: the live-update fan-out benchmark (bench/fanout.ts) against a plain Socket.IO
+ * baseline measured in the same run; writes bench/RESULTS.md (overwritten) and the raw numbers to
+ * .tmp/bench/results.json.
+ *
+ * Goal (issue): one server process on 2 cores, 1,000 subscribed clients, 200 changes/s sustained, p99
+ * commit-to-delivery ≤ 50 ms, zero lost or duplicated events.
+ *
+ * Options:
+ *   --quick              CI-sized: 100 clients, 2 s warm-up, 5 s window, 1 repetition
+ *   --clients N          subscribed clients                    (default 1000)
+ *   --sio-clients N      how many of them are real socket.io-client clients; the others are
+ *                        bench/light-client.ts (same protocol, cheap decoding)  (default a tenth)
+ *   --rate R             changes per second                    (default 200)
+ *   --duration S         measured window, seconds              (default 20)
+ *   --warmup S           load before the window, seconds       (default 3)
+ *   --reps N             baseline/server pairs, alternated     (default 3; medians are reported)
+ *   --concurrency N      HTTP requests in flight at most       (default 32)
+ *   --compounds N        compounds cycled by the driver        (default 400)
+ *   --wait-quiet S       before each scenario, wait up to S s for the machine to be idle (default 120;
+ *                        0 with --quick); the run still goes ahead, and RESULTS.md shows other load
+ *   --priority N         nice value of every benchmark process, e.g. -10 (root) on a machine shared with
+ *                        other work (default 0)
+ *   --pg-fast            PostgreSQL with fsync/synchronous_commit/full_page_writes off (as the tests)
+ *   --baseline-recovery  baseline with the server's connectionStateRecovery (default: plain Socket.IO)
+ *   --baseline-batch-ms N  experiment: the baseline sends the changes of every N ms as one `changes` array
+ *                        (one WebSocket frame per client per batch) instead of one frame per change
+ *   --cpu-prof           write a V8 CPU profile of the real server to .tmp/bench/profiles
+ *   --out FILE           results file                          (default bench/RESULTS.md)
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  ROOT,
+  WORK,
+  buildDatabase,
+  captureTemplate,
+  cleanupAll,
+  login,
+  machine,
+  pickCompounds,
+  refreshItems,
+  waitForSettled,
+  runScenario,
+  startBaseline,
+  startPostgres,
+  setBenchPriority,
+  startRealServer,
+  waitForQuiet,
+  type Percentiles,
+  type ScenarioParams,
+  type ScenarioResult,
+  type StatementStat,
+  statementStats,
+} from './fanout.js';
+
+const GOAL = { clients: 1000, rate: 200, p99Ms: 50 };
+const DEMO_PASSWORD = 'bench-demo-password';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string, fallback: number): number => {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  return v;
+};
+const optionZero = (name: string, fallback: number): number => {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
+  return v;
+};
+const known = new Set(['quick', 'sio-clients', 'wait-quiet', 'priority', 'baseline-batch-ms', 'clients', 'rate', 'duration', 'warmup', 'reps', 'concurrency', 'compounds', 'pg-fast', 'baseline-recovery', 'cpu-prof', 'out']);
+for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see bench/run.ts)`);
+
+const quick = flag('quick');
+const params: ScenarioParams = {
+  clients: 0,
+  sioClients: 0,
+  rate: option('rate', 200),
+  warmupMs: option('warmup', quick ? 2 : 3) * 1000,
+  durationMs: option('duration', quick ? 5 : 20) * 1000,
+  cooldownMs: 1000,
+  concurrency: option('concurrency', 32),
+  drainMs: 10_000,
+};
+params.clients = option('clients', quick ? 100 : 1000);
+params.sioClients = optionZero('sio-clients', Math.ceil(params.clients / 10));
+const reps = option('reps', quick ? 1 : 3);
+const priorityIdx = argv.indexOf('--priority');
+const priority = priorityIdx >= 0 ? Number(argv[priorityIdx + 1]) : 0;
+if (!Number.isInteger(priority) || priority < -20 || priority > 19) throw new Error('--priority needs an integer −20…19');
+const quietMs = optionZero('wait-quiet', quick ? 0 : 120) * 1000;
+const compounds = option('compounds', 400);
+const durable = !flag('pg-fast');
+const baselineRecovery = flag('baseline-recovery');
+const baselineBatchMs = optionZero('baseline-batch-ms', 0);
+const cpuProfDir = flag('cpu-prof') ? path.join(WORK, 'profiles') : undefined;
+const outIdx = argv.indexOf('--out');
+const outFile = outIdx >= 0 ? path.resolve(argv[outIdx + 1]) : path.join(ROOT, 'bench/RESULTS.md');
+const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+
+// Bounded in time: setup, connects and drains included, the whole run must end well within this.
+const perScenarioMs = params.warmupMs + params.durationMs + params.cooldownMs + params.drainMs + 90_000 + params.clients * 60;
+const deadlineMs = 5 * 60_000 + 2 * reps * (perScenarioMs + quietMs);
+const watchdog = setTimeout(() => {
+  console.error(`bench: exceeded ${Math.round(deadlineMs / 1000)} s, stopping`);
+  cleanupAll();
+  process.exit(2);
+}, deadlineMs);
+
+process.on('exit', cleanupAll);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    cleanupAll();
+    process.exit(130);
+  });
+}
+
+const log = (s: string) => console.log(s);
+const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+const median = (xs: number[]) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function brief(r: ScenarioResult): string {
+  return (
+    `${r.kind.padEnd(8)} ${fmt(r.achievedRate)} changes/s, latency p50 ${fmt(r.latency.p50)} p95 ${fmt(r.latency.p95)} ` +
+    `p99 ${fmt(r.latency.p99)} max ${fmt(r.latency.max)} ms, lost ${r.lost}, dup ${r.duplicated}, ` +
+    `cpu server ${fmt(r.cpu.server, 0)}% pg ${fmt(r.cpu.pg, 0)}% clients ${fmt(r.cpu.clients, 0)}% driver ${fmt(r.cpu.driver, 0)}%`
+  );
+}
+
+async function main() {
+  setBenchPriority(priority);
+  const m = machine();
+  const startedAt = new Date();
+  log(`bench: ${m.nproc} CPUs (${m.cpuModel}), node ${m.node}; ${params.clients} clients, ${params.rate} changes/s, ${params.durationMs / 1000} s × ${reps}`);
+
+  const t = Date.now();
+  const cluster = await startPostgres({ durable });
+  log(`PostgreSQL started (${cluster.settings}); loading the sample …`);
+  const databaseUrl = await buildDatabase(cluster, DEMO_PASSWORD);
+  log(`sample loaded in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
+  const server = await startRealServer({ databaseUrl, demoPassword: DEMO_PASSWORD, cpuProfDir });
+  const leader = await login(server.url, 'leader', DEMO_PASSWORD);
+  const items = await pickCompounds(databaseUrl, server.url, DEMO_PASSWORD, compounds);
+  const templateFile = path.join(WORK, 'change-template.json');
+  const { bytes } = await captureTemplate(server, leader, items[0], templateFile);
+  log(`server up at ${server.url}; ${items.length} compounds in ${new Set(items.map((i) => i.token)).size} grids; change message ${bytes} bytes`);
+
+  const statsFrom = await statementStats(databaseUrl, 'reset');
+  const runs: ScenarioResult[] = [];
+  for (let rep = 1; rep <= reps; rep++) {
+    // Alternate the order, so neither side always runs on a warmer (or more fragmented) machine.
+    const order: Array<'baseline' | 'server'> = rep % 2 ? ['baseline', 'server'] : ['server', 'baseline'];
+    for (const kind of order) {
+      log(`rep ${rep}/${reps}: ${kind}`);
+      if (quietMs) await waitForQuiet(quietMs, log);
+      if (kind === 'baseline') {
+        const baseline = await startBaseline({ templateFile, recovery: baselineRecovery, batchMs: baselineBatchMs });
+        try {
+          const r = await runScenario(baseline, params, { token: 'baseline', items: [], postmaster: 0, log });
+          r.messageBytes = bytes;
+          runs.push(r);
+          log(`  ${brief(r)}`);
+        } finally {
+          await baseline.stop();
+        }
+      } else {
+        await waitForSettled(databaseUrl);
+        await refreshItems(databaseUrl, items);
+        const r = await runScenario(server, params, { token: leader, items, postmaster: cluster.postmaster, log });
+        r.messageBytes = bytes;
+        runs.push(r);
+        log(`  ${brief(r)}`);
+        if (server.child.exitCode !== null) throw new Error(`server died: ${server.output()}`);
+        await waitForSettled(databaseUrl);
+      }
+    }
+  }
+  const statements = await statementStats(databaseUrl, 'read');
+  const serverLog = server.output();
+  await server.stop();
+  cluster.stop();
+
+  fs.mkdirSync(WORK, { recursive: true });
+  const changes = statements.lastSeq - statsFrom;
+  fs.writeFileSync(
+    path.join(WORK, 'results.json'),
+    JSON.stringify({ machine: m, params, reps, durable, baselineRecovery, baselineBatchMs, priority, command, runs, statements, changes }, null, 2),
+  );
+  fs.writeFileSync(outFile, report({ m, startedAt, runs, bytes, serverLog, pgSettings: cluster.settings, statements: statements.top, changes }));
+  log(`wrote ${path.relative(process.cwd(), outFile)} (raw: ${path.relative(process.cwd(), path.join(WORK, 'results.json'))})`);
+  if (cpuProfDir) log(`server CPU profile in ${cpuProfDir} (summarise: npx tsx bench/profile-summary.ts <file>)`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// RESULTS.md
+
+type Kind = 'baseline' | 'server';
+
+function noisy(runs: ScenarioResult[]): string {
+  const worst = Math.max(...runs.map((r) => r.cpu.others));
+  return worst > 15
+    ? `> **The machine was shared during this run**: other processes used up to ${fmt(worst, 0)} % of a core during a window\n> (see "other processes" below). Treat the absolute numbers with care; the ratios suffer less.\n\n`
+    : '';
+}
+
+function report(o: {
+  m: ReturnType<typeof machine>;
+  startedAt: Date;
+  runs: ScenarioResult[];
+  bytes: number;
+  serverLog: string;
+  pgSettings: string;
+  statements: StatementStat[];
+  changes: number;
+}): string {
+  const by = (k: Kind) => o.runs.filter((r) => r.kind === k);
+  const med = (k: Kind, f: (r: ScenarioResult) => number) => median(by(k).map(f));
+  const sum = (k: Kind, f: (r: ScenarioResult) => number) => by(k).reduce((a, r) => a + f(r), 0);
+  const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
+
+  const rate = med('server', (r) => r.achievedRate);
+  const p99 = med('server', (r) => r.latency.p99);
+  const lost = sum('server', (r) => r.lost);
+  const dup = sum('server', (r) => r.duplicated);
+  const atGoalScale = params.clients >= GOAL.clients && params.rate >= GOAL.rate;
+  const ok = (b: boolean) => (b ? '**met**' : '**missed**');
+
+  const lat = (label: string, f: (r: ScenarioResult) => Percentiles, keys: Array<keyof Percentiles> = ['p50', 'p95', 'p99', 'p999', 'max']) =>
+    keys.map((k) => {
+      const b = med('baseline', (r) => f(r)[k]);
+      const s = med('server', (r) => f(r)[k]);
+      return `| ${label} ${k === 'p999' ? 'p99.9' : k} (ms) | ${fmt(b)} | ${fmt(s)} | ${ratio(s, b)} |`;
+    });
+  const row = (label: string, f: (r: ScenarioResult) => number, d = 1, agg: 'median' | 'sum' = 'median') => {
+    const b = agg === 'sum' ? sum('baseline', f) : med('baseline', f);
+    const s = agg === 'sum' ? sum('server', f) : med('server', f);
+    return `| ${label} | ${fmt(b, d)} | ${fmt(s, d)} | ${agg === 'sum' ? '' : ratio(s, b)} |`;
+  };
+  const perRep = o.runs
+    .map(
+      (r, i) =>
+        `| ${i + 1} | ${r.kind} | ${fmt(r.achievedRate)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p95)} | ${fmt(r.latency.p99)} | ${fmt(r.latency.max)} | ` +
+        `${r.received}/${r.expectedDeliveries} | ${r.lost} | ${r.duplicated} | ${r.outOfOrder} | ${r.disconnects} | ` +
+        `${fmt(r.cpu.server, 0)} / ${fmt(r.cpu.pg, 0)} / ${fmt(r.cpu.clients, 0)} / ${fmt(r.cpu.driver, 0)} / ${fmt(r.cpu.others, 0)} | ` +
+        `${Object.entries(r.driverErrors).map(([k, v]) => `${k}: ${v}`).join(', ') || '—'} |`,
+    )
+    .join('\n');
+  const warnings = o.serverLog
+    .split('\n')
+    .filter((l) => l.trim() && !l.includes('DEMO ACCOUNTS') && !l.includes('No built client'))
+    .slice(0, 10);
+
+  return `# Live-update fan-out benchmark
+
+Generated by \`bench/run.ts\` — do not edit by hand; re-run to refresh.
+
+- **Command:** \`${command}\`
+- **Date:** ${o.startedAt.toISOString()}
+- **Machine:** ${o.m.nproc} CPUs (${o.m.cpuModel}), ${o.m.memGb} GB RAM, Linux ${o.m.kernel}; Node ${o.m.node}; ${o.m.postgres}
+- **PostgreSQL settings:** ${o.pgSettings}; throwaway cluster on 127.0.0.1, the committed sample loaded by \`migrate\` + \`loadSample\`
+- **Parameters:** ${params.clients} clients over WebSocket with the leader token, each subscribed to district
+  \`410105\`: ${Math.min(params.sioClients, params.clients)} real socket.io-client 4.8 clients spread among
+  ${params.clients - Math.min(params.sioClients, params.clients)} light clients (\`bench/light-client.ts\`, same wire protocol, cheap decoding); ${params.rate} changes/s open-loop (≤ ${params.concurrency} requests in flight, ${compounds}
+  compounds cycled by their grid coordinators); ${params.warmupMs / 1000} s warm-up, ${params.durationMs / 1000} s
+  measured window, ${params.cooldownMs / 1000} s of load after it; ${reps} repetition(s) of baseline + server,
+  alternating which goes first; one \`change\` message ≈ ${o.bytes} bytes. Baseline: plain Socket.IO server
+  (\`bench/baseline-server.ts\`${baselineRecovery ? ', with the server\'s connectionStateRecovery' : ', default options'}${baselineBatchMs ? `, **batching the changes of every ${baselineBatchMs} ms into one frame** — an experiment, not like for like` : ''}).
+
+## Against the goal
+
+Goal: one process, 2 cores: 1,000 subscribed clients, 200 changes/s sustained, p99 commit-to-delivery ≤ 50 ms,
+zero lost or duplicated events.${atGoalScale ? '' : `\n\n*This run is smaller than the goal (${params.clients} clients, ${params.rate} changes/s): it checks the harness, not the goal.*`}
+
+| criterion | target | server (median of ${reps}) | baseline | verdict |
+|---|---|---|---|---|
+| changes/s sustained | ${params.rate} | ${fmt(rate)} (${fmt((100 * rate) / params.rate, 0)} % of target) | ${fmt(med('baseline', (r) => r.achievedRate))} | ${ok(rate >= params.rate * 0.99)} |
+| p99 commit → delivery | ≤ ${GOAL.p99Ms} ms | ${fmt(p99)} ms | ${fmt(med('baseline', (r) => r.latency.p99))} ms | ${ok(p99 <= GOAL.p99Ms)} |
+| lost events (all reps) | 0 | ${lost} of ${sum('server', (r) => r.expectedDeliveries)} deliveries | ${sum('baseline', (r) => r.lost)} | ${ok(lost === 0)} |
+| duplicated events (all reps) | 0 | ${dup} | ${sum('baseline', (r) => r.duplicated)} | ${ok(dup === 0)} |
+
+${noisy(o.runs)}**Server p99 / baseline p99 = ${ratio(p99, med('baseline', (r) => r.latency.p99))}**; achieved / target changes/s = ${fmt(rate / params.rate, 2)}.
+
+## Baseline vs server (medians over repetitions; counts summed)
+
+| metric | baseline | server | server / baseline |
+|---|---|---|---|
+| achieved changes/s (committed while the window lasted ÷ window) | ${fmt(med('baseline', (r) => r.achievedRate))} | ${fmt(rate)} | ${ratio(rate, med('baseline', (r) => r.achievedRate))} |
+${row('changes due in the window that committed at all (late included), /s', (r) => r.dueRateCommitted)}
+${row(`change messages delivered to all clients, /s (target ${params.clients * params.rate})`, (r) => r.deliveredPerSecond, 0)}
+${row(`changes issued (of ${(params.rate * params.durationMs) / 1000} due in the window)`, (r) => r.windowIssued, 0)}
+${lat('commit → delivery, all clients', (r) => r.latency).join('\n')}
+${lat('… socket.io-client clients only', (r) => r.sioLatency, ['p50', 'p95', 'p99', 'max']).join('\n')}
+${lat('first client per event', (r) => r.firstClient, ['p50', 'p99']).join('\n')}
+${lat('last client per event', (r) => r.lastClient, ['p50', 'p99']).join('\n')}
+${lat('change request round trip', (r) => r.request, ['p50', 'p99', 'max']).join('\n')}
+${lat('request issued late by', (r) => r.issueLag, ['p50', 'p99']).join('\n')}
+${row('deliveries expected (sum)', (r) => r.expectedDeliveries, 0, 'sum')}
+${row('lost (sum)', (r) => r.lost, 0, 'sum')}
+${row('duplicated (sum)', (r) => r.duplicated, 0, 'sum')}
+${row('received out of seq order (sum)', (r) => r.outOfOrder, 0, 'sum')}
+${row('client disconnects (sum)', (r) => r.disconnects, 0, 'sum')}
+${row('server process CPU, % of one core', (r) => r.cpu.server, 0)}
+${row('PostgreSQL CPU, % of one core', (r) => r.cpu.pg, 0)}
+${row('clients (this process) CPU, % of one core', (r) => r.cpu.clients, 0)}
+${row('driver CPU, % of one core', (r) => r.cpu.driver, 0)}
+${row('machine busy, % of all cores', (r) => r.cpu.machineBusyPct, 0)}
+${row('irq + softirq (loopback networking, charged to no process), % of one core', (r) => r.cpu.softirq, 0)}
+${row('steal (hypervisor), % of one core', (r) => r.cpu.steal, 0)}
+${row('other processes on the machine, % of one core', (r) => r.cpu.others, 0)}
+${row('server RSS after the run, MB', (r) => r.serverRssMb, 0)}
+${row('server CPU per committed change, ms', (r) => (r.cpu.server * 10) / r.achievedRate, 2)}
+${row('server CPU per delivered message, µs', (r) => (r.cpu.server * 1e4) / r.deliveredPerSecond, 1)}
+${row('PostgreSQL CPU per committed change, ms', (r) => (r.cpu.pg * 10) / r.achievedRate, 2)}
+${row('client process CPU per delivered message, µs', (r) => (r.cpu.clients * 1e4) / r.deliveredPerSecond, 1)}
+${row(`server cores ${GOAL.clients * GOAL.rate} messages/s (the goal) would need at that cost — meaningful with many clients`, (r) => (r.cpu.server * 1e4 * GOAL.clients * GOAL.rate) / r.deliveredPerSecond / 1e6, 2)}
+
+Server only: updatedAt → PATCH answer at the driver p50 ${fmt(med('server', (r) => r.commitToResponse.p50))} ms, p99 ${fmt(med('server', (r) => r.commitToResponse.p99))} ms.
+
+## Every run
+
+| # | kind | changes/s | p50 | p95 | p99 | max (ms) | received | lost | dup | out of order | disconnects | CPU % server / pg / clients / driver / others | driver errors |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${perRep}
+${warnings.length ? `\nServer log (warn and above, first lines):\n\n\`\`\`\n${warnings.join('\n')}\n\`\`\`\n` : ''}
+## PostgreSQL statements of the server runs
+
+${o.changes} changes committed in all server runs (warm-up and cool-down included). Top statements by total
+execution time (pg_stat_statements; execution inside PostgreSQL only, not the round trips):
+
+| calls per change | mean (ms) | total (ms) | statement |
+|---|---|---|---|
+${o.statements
+  .map((st) => `| ${fmt(st.calls / Math.max(1, o.changes), 2)} | ${fmt(st.meanMs, 3)} | ${fmt(st.totalMs, 0)} | \`${st.query.slice(0, 140).replace(/\|/g, '\\|')}${st.query.length > 140 ? ' …' : ''}\` |`)
+  .join('\n')}
+
+## What the numbers mean
+
+- **commit → delivery** = the client's receipt time (\`performance.timeOrigin + performance.now()\` in the client
+  process) − the event's \`at\` (PostgreSQL \`clock_timestamp()\` when the event row is written, inside the
+  committing transaction; ms precision on the wire). Same machine, same clock. One sample per (client, event)
+  for every event committed by a change due in the measured window: ${params.clients} × ~${params.rate * (params.durationMs / 1000)} samples per run.
+  The baseline stamps \`at\` with \`new Date()\` just before it emits, so its latency is pure fan-out plus
+  client-side receipt.
+- **first / last client per event**: the fastest and slowest of the ${params.clients} receipts of one event. The
+  first client shows server-side delay (commit → emit → first socket write); last − first is the fan-out spread
+  (the server writing ${params.clients} frames, and the one client process reading them in turn).
+- **lost**: (client, event) pairs never received within ${params.drainMs / 1000} s after the load; **duplicated**: any
+  seq a client received more than once; **out of order**: a seq received after a higher one (allowed by the
+  contract — clients reorder — but counted).
+- **achieved changes/s**: changes committed (HTTP 200 answered) while the window lasted, ÷ window length. The
+  driver is open-loop: it issues each change at its due time unless ${params.concurrency} requests are already in
+  flight, so a slow server shows up as late issues ("request issued late by") and a lower rate, not as a hidden
+  slowdown. Latency, loss and duplication are measured on the changes *due* in the window, however late they
+  were issued.
+- **ratios** are server ÷ baseline measured in the same run on the same machine, so they cancel much of the
+  machine and of the load generator.
+- CPU is utime + stime from \`/proc\` over the window, in % of one core (a process can exceed 100 %: V8 and libuv
+  threads); PostgreSQL is the postmaster and all its backends.
+
+## Limitations
+
+- Load generator and server share one ${o.m.nproc}-CPU machine: the ${params.clients} clients (one Node process),
+  the driver (one process), PostgreSQL and the server compete for the same cores. The client process decodes
+  every frame of every client (${params.clients} × ${params.rate} = ${params.clients * params.rate} messages/s), and its own
+  queueing adds to the measured latency of both baseline and server; look at the ratio and at "first client"
+  when the client process is near 100 % CPU.
+- Most clients are light clients (\`bench/light-client.ts\`): they speak the same Engine.IO 4 / Socket.IO 5
+  protocol over the same \`ws\` library, so the server does the same work for each of them, but they read only
+  \`seq\` and \`at\` from the head of each frame instead of decoding the whole message. With every client a
+  socket.io-client the load-generator process alone would need more than a core at the goal's
+  ${GOAL.clients * GOAL.rate} messages/s, and the benchmark would measure itself. The real socket.io-client clients are
+  reported separately ("socket.io-client clients only").
+- Loopback only: no network latency, bandwidth or packet loss; a real LAN adds its own. On loopback the sender's
+  \`write\` also runs the receiving side's TCP processing, so the server's CPU per delivered message is higher
+  than it would be with a network card between it and its clients; the baseline pays the same.
+- A write that wakes another process (the server's queries to PostgreSQL, each frame to an idle client) is
+  expensive on this virtual machine; per-operation CPU costs here are higher than on bare metal.
+- All clients are subscribed to the district (the widest room); emits go to the rooms of the point's whole
+  region path, as in production.
+- Only compound status changes are driven (one kind of message); the sample database is small and warm.
+- ${durable ? 'PostgreSQL runs with its durable defaults on this machine\'s disk (fdatasync ≈ 0.3–0.4 ms here).' : 'PostgreSQL runs without fsync (--pg-fast): commits are cheaper than in a real deployment.'}
+`;
+}
+
+main()
+  .then(() => {
+    clearTimeout(watchdog);
+    cleanupAll();
+    process.exit(0);
+  })
+  .catch((err) => {
+    console.error('bench failed:', err);
+    cleanupAll();
+    process.exit(1);
+  });
