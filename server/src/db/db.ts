@@ -15,10 +15,19 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+export interface Transaction extends Queryable {
+  /**
+   * Runs the transaction's last statement and its COMMIT in one flight, with nothing in between: row locks the
+   * statement takes (the event counter) are then held for one round trip, however busy this process is.
+   * Nothing may be queried on the transaction after it.
+   */
+  queryAndCommit<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'embedded' | 'postgres';
-  /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs fn in one transaction; commits when it resolves (or at queryAndCommit), rolls back when it throws. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -72,7 +72,8 @@ export async function openEmbedded(dataDir: string): Promise<Db> {
   return {
     kind: 'embedded',
     ...wrap(pglite),
-    transaction: (fn) => pglite.transaction((tx) => fn(wrap(tx))),
+    // In-process, a commit has no round trip to save: the transaction simply commits when fn returns.
+    transaction: (fn) => pglite.transaction((tx) => fn({ ...wrap(tx), queryAndCommit: (sql, params) => wrap(tx).query(sql, params) })),
     async close() {
       await pglite.close();
       releaseLock();

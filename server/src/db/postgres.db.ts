@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { TYPE_OIDS, toIsoTimestamp, toNumber, type Db, type Queryable } from './db.js';
+import { TYPE_OIDS, toIsoTimestamp, toNumber, type Db, type Queryable, type Transaction } from './db.js';
 
 const types = {
   getTypeParser(oid: number, format?: string) {
@@ -32,10 +32,24 @@ export async function openPostgres(url: string): Promise<Db> {
     ...base,
     async transaction(fn) {
       const client = await pool.connect();
+      let committed = false;
+      const tx: Transaction = {
+        ...wrap(client),
+        async queryAndCommit(sql, params = []) {
+          committed = true;
+          // pg sends a queued query as soon as the previous one completes, from its own socket handler, so the
+          // COMMIT follows without waiting for this process's event loop. After a failed statement Postgres
+          // answers the COMMIT with a rollback; the statement's error is what rejects.
+          const statement = client.query({ text: sql, values: params as unknown[], types });
+          const commit = client.query('COMMIT');
+          const [result] = await Promise.all([statement, commit]);
+          return result.rows;
+        },
+      };
       try {
         await client.query('BEGIN');
-        const result = await fn(wrap(client));
-        await client.query('COMMIT');
+        const result = await fn(tx);
+        if (!committed) await client.query('COMMIT');
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});

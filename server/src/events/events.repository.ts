@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/db.js';
+import type { Queryable, Transaction } from '../db/db.js';
 import type { ChangeEvent, EventsPage } from '../contract/events.js';
 
 const EVENT_COLUMNS = `seq, at, actor, layer, feature_id AS id, region_code AS "regionCode", region_path AS "regionPath", op, before, after`;
@@ -10,16 +10,22 @@ export class EventsRepository {
   constructor(private readonly db: Queryable) {}
 
   /**
-   * Appends inside the caller's transaction. The counter row's lock is held until that transaction ends, so
-   * seqs are gap-free and commit in order (migrations/003).
+   * Appends the event as the transaction's last statement and commits. The counter row's lock makes seqs
+   * gap-free and committed in order (migrations/003); committing in the same flight holds it for one round trip.
+   * With `answer`, the idempotency record of the write gets its answer `{ feature, seq }` in the same statement.
    */
-  async append(tx: Queryable, e: NewEvent): Promise<ChangeEvent> {
-    const [row] = await tx.query<ChangeEvent>(
-      `WITH next AS (UPDATE event_seq SET last = last + 1 RETURNING last)
+  async appendAndCommit(tx: Transaction, e: NewEvent, answer?: { username: string; key: string; feature: unknown }): Promise<ChangeEvent> {
+    const [row] = await tx.queryAndCommit<ChangeEvent>(
+      `WITH next AS (UPDATE event_seq SET last = last + 1 RETURNING last),
+       answer AS (UPDATE idempotency_keys SET response = jsonb_build_object('feature', $9::jsonb, 'seq', (SELECT last FROM next))
+                   WHERE username = $10 AND key = $8)
        INSERT INTO events (seq, actor, layer, feature_id, region_code, region_path, op, before, after)
        SELECT next.last, $1, $2, $3, $4::text, COALESCE(region_path($4::text), '{}'), $5, $6::jsonb, $7::jsonb FROM next
        RETURNING ${EVENT_COLUMNS}`,
-      [e.actor, e.layer, e.id, e.regionCode, e.op, JSON.stringify(e.before), JSON.stringify(e.after)],
+      [
+        e.actor, e.layer, e.id, e.regionCode, e.op, JSON.stringify(e.before), JSON.stringify(e.after),
+        answer?.key ?? null, JSON.stringify(answer?.feature ?? null), answer?.username ?? null,
+      ],
     );
     return row;
   }

@@ -2,7 +2,10 @@ import type { Queryable } from '../db/db.js';
 
 export type IdempotencyClaim = { claimed: true } | { claimed: false; request: string; response: unknown };
 
-/** Stored first answers of writes sent with an Idempotency-Key (migrations/004). */
+/**
+ * Stored first answers of writes sent with an Idempotency-Key (migrations/004). The answer itself is stored by
+ * EventsRepository.appendAndCommit, in the statement that takes the event's seq.
+ */
 export class IdempotencyRepository {
   /**
    * Claims the key inside the writing transaction. A concurrent request with the same key blocks on the primary
@@ -19,9 +22,5 @@ export class IdempotencyRepository {
       [username, key],
     );
     return { claimed: false, request: row.request, response: row.response };
-  }
-
-  async complete(tx: Queryable, username: string, key: string, response: unknown): Promise<void> {
-    await tx.query(`UPDATE idempotency_keys SET response = $3::jsonb WHERE username = $1 AND key = $2`, [username, key, JSON.stringify(response)]);
   }
 }

@@ -111,7 +111,7 @@ export class LayersService {
       }
       const feature = await this.layers.updateStatus(tx, layer, id, patch.status, followingChanges(layer, props, patch.status));
       const [before, after] = changedProperties(props, feature.properties!);
-      const event = await this.events.append(tx, {
+      const event = await this.events.appendAndCommit(tx, {
         actor: user.username,
         layer,
         id,
@@ -120,10 +120,8 @@ export class LayersService {
         before,
         // The name rides along so a feed can say what changed even from the log alone (catch-up has no feature).
         after: { ...after, name: props.name, ...(patch.note ? { note: patch.note } : {}) },
-      });
-      const result: PatchResult = { feature, seq: event.seq };
-      if (idempotencyKey) await this.idempotency.complete(tx, user.username, idempotencyKey, result);
-      return { result, message: { ...event, feature } };
+      }, idempotencyKey ? { username: user.username, key: idempotencyKey, feature } : undefined);
+      return { result: { feature, seq: event.seq } as PatchResult, message: { ...event, feature } };
     });
     if (outcome.message) this.publish(outcome.message);
     return outcome.result;
