@@ -4,7 +4,8 @@
  * PostGIS, its own process) and against a plain Socket.IO baseline (bench/baseline-server.ts, its own process,
  * no database) with the same clients, rate and message size.
  *
- * Processes: this one (the N socket.io-client clients, measurement), bench/driver.ts (the changes, its own
+ * Processes: this one (the N clients — a share of real socket.io-client clients among light protocol clients,
+ * bench/light-client.ts — and the measurement), bench/driver.ts (the changes and the CPU snapshots, its own
  * process), the server under test, and PostgreSQL. Everything is on 127.0.0.1.
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
