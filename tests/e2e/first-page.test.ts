@@ -10,26 +10,13 @@ import type { RegionFeatureProps } from '$contract/regions';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { login } from '../helpers/api.js';
 import { decodePng } from './png.js';
+import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient } from './browser.js';
 import { PALETTES, METRIC_PALETTE } from '../../client/src/lib/map/choropleth.js';
 import { labelPoint } from '../../client/src/lib/geo/geometry.js';
 import { STORAGE_KEYS } from '../../client/src/lib/state/storage-keys.js';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const CLIENT_DIST = path.resolve(import.meta.dirname, '../../dist/client');
-/** TOOLCHAIN.md: Debian's chromium with software WebGL, no background traffic. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
 /** Software rendering of the first frame plus a cold server: generous, the wait ends as soon as it is ready. */
 const READY_TIMEOUT = 60_000;
-const READY = '[data-map-ready="true"]';
 
 type RegionCollection = FeatureCollection<Polygon | MultiPolygon, RegionFeatureProps>;
 
@@ -49,7 +36,7 @@ describe('first page (leader mode) in Chromium', () => {
 
   beforeAll(async () => {
     // The server serves whatever `vite build` left in dist/client; tests/run.sh builds it first.
-    if (!fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) throw new Error(`No built client in ${CLIENT_DIST}: run "npm run build" first`);
+    requireBuiltClient();
     server = await startTestServer({ backend: 'embedded' });
     token = await login(server.url, 'leader');
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jinshui-e2e-'));

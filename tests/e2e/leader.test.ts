@@ -16,27 +16,14 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
 import { DEMO_PASSWORD } from '../helpers/templates.js';
 import { decodePng } from './png.js';
+import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient } from './browser.js';
 import { labelPoint, bboxOf } from '../../client/src/lib/geo/geometry.js';
 import { readStat, type StatsPath } from '../../client/src/modes/leader/kpis.js';
 import { passesFilter, type LayerSettings } from '../../client/src/modes/leader/layer-settings.js';
 import { STORAGE_KEYS } from '../../client/src/lib/state/storage-keys.js';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const CLIENT_DIST = path.resolve(import.meta.dirname, '../../dist/client');
-/** TOOLCHAIN.md: Debian's chromium with software WebGL, no background traffic. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
 /** Software rendering plus a cold server: generous, every wait ends as soon as its condition holds. */
 const READY_TIMEOUT = 60_000;
-const READY = '[data-map-ready="true"]';
 /** A click on the map must land this far (px) from any drawn point, or it would open the point instead. */
 const POINT_CLEARANCE = 12;
 const CAMPAIGN = 'unmanaged-compounds';
@@ -141,7 +128,7 @@ describe('leader drill-down in Chromium', () => {
 
   beforeAll(async () => {
     // The server serves whatever `vite build` left in dist/client; tests/run.sh builds it first.
-    if (!fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) throw new Error(`No built client in ${CLIENT_DIST}: run "npm run build" first`);
+    requireBuiltClient();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     server = await startTestServer({ backend: 'embedded' });
     api = client(server.url, await login(server.url, 'leader'));

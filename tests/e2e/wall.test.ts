@@ -11,24 +11,11 @@ import { freePort, startServerProcess, type Proc } from '../helpers/processes.js
 import { client, login } from '../helpers/api.js';
 import { DEMO_PASSWORD } from '../helpers/templates.js';
 import { decodePng } from './png.js';
+import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient } from './browser.js';
 import { PALETTES } from '../../client/src/lib/map/choropleth.js';
 
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const CLIENT_DIST = path.resolve(import.meta.dirname, '../../dist/client');
-/** TOOLCHAIN.md: Debian's chromium with software WebGL, no background traffic. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
 /** Software rendering of a whole wall plus a cold server: generous; waits end as soon as the page is ready. */
 const READY_TIMEOUT = 90_000;
-const READY = '[data-map-ready="true"]';
 const WALL = '[data-testid="wall"]';
 
 type Server = Proc & { url: string };
@@ -113,7 +100,7 @@ describe('wall display in Chromium', () => {
   let errors: string[];
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) throw new Error(`No built client in ${CLIENT_DIST}: run "npm run build" first`);
+    requireBuiltClient();
     database = await createTestDatabase('postgres');
     server = await startServer(database);
     db = await openTestDb(database);
