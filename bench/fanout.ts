@@ -10,7 +10,6 @@
  */
 import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +19,7 @@ import { openDb } from '../server/src/db/db.js';
 import { migrate } from '../server/src/db/migrate.js';
 import { loadSample } from '../server/src/sample/sample.loader.js';
 import type { DriverConfig, DriverItem, DriverResult } from './driver.js';
+import { freePort } from '../tests/helpers/processes.js';
 import { LightClient } from './light-client.js';
 import { childPids, machineCpu, rssMb, type CpuSnapshot, type CpuTargets } from './proc.js';
 
@@ -67,17 +67,6 @@ export function applyPriority(pid: number) {
   } catch {
     /* gone, or not allowed */
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 export interface Proc {

@@ -1,4 +1,4 @@
-import type { GeoJSONSource, Map as MaplibreMap } from 'maplibre-gl';
+import type { GeoJSONSource, MapLayerMouseEvent, Map as MaplibreMap } from 'maplibre-gl';
 import type { FeatureCollection } from 'geojson';
 
 /**
@@ -20,4 +20,38 @@ export function setSourceData(map: MaplibreMap, sourceId: string, data: FeatureC
 
 export function featureCollection<F extends FeatureCollection['features'][number]>(features: readonly F[]): FeatureCollection {
   return { type: 'FeatureCollection', features: features as F[] };
+}
+
+export interface RegionPointerHandlers {
+  /** The region code under the pointer (null on leaving) and the pointer's position. */
+  hover(code: string | null, point: { x: number; y: number } | null): void;
+  select(code: string): void;
+}
+
+/** Hover and click on a region fill layer whose features carry a `code`; returns the unbinding function. */
+export function bindRegionPointer(map: MaplibreMap, layerId: string, handlers: RegionPointerHandlers): () => void {
+  const codeOf = (e: MapLayerMouseEvent): string | null => {
+    const code = e.features?.[0]?.properties?.code;
+    return typeof code === 'string' ? code : null;
+  };
+  const onMove = (e: MapLayerMouseEvent) => {
+    map.getCanvas().style.cursor = 'pointer';
+    handlers.hover(codeOf(e), e.point);
+  };
+  const onLeave = () => {
+    map.getCanvas().style.cursor = '';
+    handlers.hover(null, null);
+  };
+  const onClick = (e: MapLayerMouseEvent) => {
+    const code = codeOf(e);
+    if (code) handlers.select(code);
+  };
+  map.on('mousemove', layerId, onMove);
+  map.on('mouseleave', layerId, onLeave);
+  map.on('click', layerId, onClick);
+  return () => {
+    map.off('mousemove', layerId, onMove);
+    map.off('mouseleave', layerId, onLeave);
+    map.off('click', layerId, onClick);
+  };
 }
