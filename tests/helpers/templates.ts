@@ -13,7 +13,8 @@ import { loadSample } from '../../server/src/sample/sample.loader.js';
 import { loadConfig } from '../../server/src/config.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const TMP = path.join(ROOT, '.tmp');
+/** Scratch space of a run; TEST_TMP lets two runs in one checkout keep apart. */
+export const TMP = path.resolve(ROOT, process.env.TEST_TMP ?? '.tmp');
 export const SAMPLE_DIR = path.join(ROOT, 'geodata/jinshui');
 export const DEMO_PASSWORD = 'test-demo-password';
 export const PG_TEMPLATE = 'jinshui_template';

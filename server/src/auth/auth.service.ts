@@ -35,7 +35,7 @@ export class AuthService {
       this.byAddress.fail(address);
       throw new AppError(401, 'bad_credentials', 'Wrong username or password');
     }
-    const user: SessionUser = { username: row.username, role: row.role, regionCode: row.regionCode };
+    const user: SessionUser = { username: row.username, role: row.role, regionCode: row.regionCode, regionCodes: [row.regionCode] };
     return { token: this.sign(user), user };
   }
 }

@@ -5,8 +5,13 @@ export type Role = (typeof ROLES)[number];
 export interface SessionUser {
   username: string;
   role: Role;
-  /** Root of the user's region subtree: reads and writes are limited to it. */
+  /** Root of the user's (first) region subtree; equals regionCodes[0]. */
   regionCode: string;
+  /**
+   * Roots of all the user's region subtrees: reads and writes are limited to them. A coordinator may hold several
+   * grids; every other role holds one region.
+   */
+  regionCodes: string[];
 }
 
 export interface LoginResponse {

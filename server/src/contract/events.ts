@@ -1,5 +1,8 @@
 import type { LayerName } from './layers.js';
 
+/** Subjects of administrative events in the log (imports, users, campaigns, region boundaries). */
+export type AuditSubject = 'import' | 'users' | 'campaigns' | 'regions';
+
 /**
  * One row of the append-only event log (API.md "Event"). `before`/`after` are the changed properties; `after` also
  * carries the feature's `name` and the writer's `note`.
@@ -8,7 +11,8 @@ export interface ChangeEvent {
   seq: number;
   at: string;
   actor: string;
-  layer: LayerName | 'import';
+  /** A point layer, or what an administrative event is about (district-wide, regionCode null). */
+  layer: LayerName | AuditSubject;
   id: string;
   regionCode: string | null;
   /** District first, the point's deepest region last. */
@@ -50,7 +54,8 @@ export interface Campaign {
   layer: string;
   startsAt: string;
   endsAt: string;
-  status: 'active' | 'closed';
+  /** draft → active (open) → closed. */
+  status: 'draft' | 'active' | 'closed';
   doneStatuses: string[];
   targets: number;
   done: number;

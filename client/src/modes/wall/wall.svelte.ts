@@ -53,7 +53,7 @@ export interface FeedEntry {
   seq: number;
   at: Date;
   actor: string;
-  layer: LayerName | 'import';
+  layer: ChangeEvent['layer'];
   id: string;
   name: string;
   op: ChangeEvent['op'];
@@ -260,7 +260,9 @@ export class WallState {
   }
 
   #onChange(change: LiveChange): void {
-    if (change.layer === 'import') {
+    // Users and campaign administration are not situation news for the wall's feed.
+    if (change.layer === 'users' || change.layer === 'campaigns') return;
+    if (change.layer === 'import' || change.layer === 'regions') {
       void this.#reloadLayers();
     }
     let point: MapPoint | undefined;

@@ -6,7 +6,7 @@
  * layer whose array did not change is not re-uploaded. The per-layer memo in `visible` keeps that true for
  * filtering too — changing the disputes filter hands deck a new disputes array and the same compounds array.
  */
-import type { LayerName } from '$contract/layers';
+import { isLayerName, type LayerName } from '$contract/layers';
 import { ApiError } from '../../../lib/api/http';
 import type { LiveChange } from '../../../lib/api/live';
 import type { LngLat } from '../../../lib/geo/geometry';
@@ -188,7 +188,8 @@ export class LeaderPointsState {
    */
   applyChange(change: LiveChange): void {
     if (this.#at !== undefined || !this.#region) return;
-    if (change.layer === 'import') return;
+    // Administrative events (imports, users, campaigns, boundaries) carry no point.
+    if (!isLayerName(change.layer)) return;
     const layer = change.layer;
     const inflight = this.#inflight.get(layer);
     if (inflight) inflight.changes.push(change);
