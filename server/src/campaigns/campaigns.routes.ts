@@ -27,7 +27,7 @@ const campaignCreate = {
         where: {
           type: 'object',
           maxProperties: 10,
-          additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 200 },
+          additionalProperties: { anyOf: [{ type: 'string', maxLength: 200 }, { type: 'number' }, { type: 'boolean' }] },
         },
       },
     },
