@@ -229,6 +229,7 @@ describe.each(BACKENDS)('administration API on %s', (backend) => {
   it('a coordinator with two grids reads and writes points in both, not in a third', async () => {
     const user = await createUser('coordinator', [grids[0], grids[1]]);
     const them = client(server.url, await login(server.url, user.username, PASSWORD));
+    const { body: start } = await them.get('/api/events?limit=1');
     const pick = async (grid: string) =>
       (await server.db.query<{ id: string; version: number; status: string }>(
         `SELECT id, version, status FROM compounds WHERE region_code LIKE $1 || '%' AND status IN ('normal', 'pending') ORDER BY id LIMIT 1`,
@@ -257,6 +258,21 @@ describe.each(BACKENDS)('administration API on %s', (backend) => {
       expect(found.body.regions.map((r: { name: string }) => r.name)).toContain(name);
     }
     expect((await them.get('/api/stats')).body.region.code).toBe(grids[0]);
+    // The catch-up feed without a region covers both grids.
+    const feed = await them.get(`/api/events?since=${start.last}`);
+    const mine = (feed.body.events as ChangeEvent[]).filter((e) => e.actor === user.username);
+    expect(mine.map((e) => e.regionCode!.slice(0, 14)).sort()).toEqual([grids[0], grids[1]].sort());
+    expect((await them.get(`/api/events?region=${grids[2]}`)).status).toBe(403);
+  });
+
+  it('refuses the token of a user who no longer exists', async () => {
+    const user = await createUser('leader', ['410105']);
+    const them = client(server.url, await login(server.url, user.username, PASSWORD));
+    expect((await them.get('/api/stats')).status).toBe(200);
+    await server.db.query('DELETE FROM users WHERE username = $1', [user.username]);
+    const res = await them.get('/api/stats');
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: 'unauthorized', message: expect.any(String) });
   });
 
   it('creates a draft campaign from a filter, previews its count, opens and closes it; a wrong state is a 409', async () => {
