@@ -158,7 +158,12 @@ export async function buildApp(config: Config): Promise<App> {
   const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;
   const realtime = new Realtime(app.server, {
     verify: async (token) => {
-      const payload = app.jwt.verify<TokenPayload>(token);
+      let payload: TokenPayload;
+      try {
+        payload = app.jwt.verify<TokenPayload>(token);
+      } catch {
+        throw new AppError(401, 'unauthorized', 'invalid or expired token');
+      }
       return auth.session(payload.username, issuedAt(payload));
     },
     requireRegion: (code) => regions.require(code),

@@ -22,13 +22,17 @@ export interface CheckedFilter {
   where: { column: string; value: string }[];
 }
 
-/** The WHERE clause of a target filter over a layer row `t`; parameters from $2 on ($1 is left to the caller). */
-function filterSql(f: CheckedFilter): { sql: string; params: unknown[] } {
+/**
+ * The WHERE clause of a target filter over a layer row `t`, its parameters numbered after the caller's `before`
+ * ones. Columns come from LAYER_MODELS, values only as parameters, compared as text.
+ */
+function filterSql(f: CheckedFilter, before: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [f.region, f.statuses ?? null];
-  const clauses = [`t.region_code LIKE $2 || '%'`, `($3::text[] IS NULL OR t.status = ANY ($3::text[]))`];
+  const n = (i: number) => `$${before + i}`;
+  const clauses = [`t.region_code LIKE ${n(1)} || '%'`, `(${n(2)}::text[] IS NULL OR t.status = ANY (${n(2)}::text[]))`];
   for (const w of f.where) {
     params.push(w.value);
-    clauses.push(`t.${w.column}::text = $${params.length + 1}`);
+    clauses.push(`t.${w.column}::text = ${n(params.length)}`);
   }
   return { sql: clauses.join(' AND '), params };
 }
@@ -49,11 +53,8 @@ export class CampaignsRepository {
 
   /** How many points of the layer the filter chooses now. */
   async countTargets(f: CheckedFilter): Promise<number> {
-    const { sql, params } = filterSql(f);
-    const [row] = await this.db.query<{ n: number }>(
-      `SELECT count(*) AS n FROM ${LAYER_MODELS[f.layer].table} AS t WHERE $1::boolean AND ${sql}`,
-      [true, ...params],
-    );
+    const { sql, params } = filterSql(f, 0);
+    const [row] = await this.db.query<{ n: number }>(`SELECT count(*) AS n FROM ${LAYER_MODELS[f.layer].table} AS t WHERE ${sql}`, params);
     return row.n;
   }
 
@@ -68,7 +69,7 @@ export class CampaignsRepository {
        VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8::jsonb)`,
       [c.id, c.name, f.layer, c.startsAt, c.endsAt, c.doneStatuses, c.createdBy, JSON.stringify(c.filter)],
     );
-    const { sql, params } = filterSql(f);
+    const { sql, params } = filterSql(f, 1);
     const rows = await q.query<{ n: number }>(
       `WITH ins AS (INSERT INTO campaign_targets (campaign_id, feature_id)
                     SELECT $1, t.id FROM ${LAYER_MODELS[f.layer].table} AS t WHERE ${sql} RETURNING 1)

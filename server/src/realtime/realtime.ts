@@ -19,12 +19,14 @@ const room = (code: string) => `region:${code}`;
 const userRoom = (username: string) => `user:${username}`;
 
 /**
- * The handshake refusal: the message stays `unauthorized` (what clients test for); `data.error` says why when
- * the account itself is refused (account_disabled, session_revoked).
+ * The handshake refusal: `unauthorized` (what clients test for) when the token or the account is refused, with
+ * `data.error` saying why (account_disabled, session_revoked …); `unavailable` when the check itself failed (the
+ * database is away), so a client does not drop a good token over it.
  */
 function refusal(err: unknown): Error {
+  if (!(err instanceof AppError)) return new Error('unavailable');
   const e = new Error('unauthorized') as Error & { data?: { error: string } };
-  e.data = { error: err instanceof AppError ? err.code : 'unauthorized' };
+  e.data = { error: err.code };
   return e;
 }
 const REGION_CODE = /^[0-9]{6,16}$/;
@@ -81,7 +83,7 @@ export class Realtime {
 
   private async verifySocket(socket: Socket): Promise<SessionUser> {
     const token = socket.handshake.auth?.token;
-    if (typeof token !== 'string' || !token) throw new Error('missing token');
+    if (typeof token !== 'string' || !token) throw new AppError(401, 'unauthorized', 'missing token');
     return this.deps.verify(token);
   }
 
