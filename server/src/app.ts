@@ -15,7 +15,7 @@ import { healthRoutes } from './health.routes.js';
 import { configRoutes } from './config.routes.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
-import { authRoutes, requireToken } from './auth/auth.routes.js';
+import { authRoutes, issuedAt, requireToken, type TokenPayload } from './auth/auth.routes.js';
 import { loadOrCreateSecret } from './auth/secret.js';
 import { EventsRepository } from './events/events.repository.js';
 import { EventsService } from './events/events.service.js';
@@ -27,6 +27,9 @@ import { layersRoutes } from './layers/layers.routes.js';
 import { CampaignsRepository } from './campaigns/campaigns.repository.js';
 import { CampaignsService } from './campaigns/campaigns.service.js';
 import { campaignsRoutes } from './campaigns/campaigns.routes.js';
+import { UsersRepository } from './users/users.repository.js';
+import { UsersService } from './users/users.service.js';
+import { usersRoutes } from './users/users.routes.js';
 import { ExportService } from './export/export.service.js';
 import { exportRoutes } from './export/export.routes.js';
 import { SearchRepository } from './search/search.repository.js';
@@ -143,19 +146,26 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(jwt, { secret: config.jwtSecret ?? loadOrCreateSecret(config.dataDir) });
-  requireToken(app);
-
   const auth = new AuthService(new AuthRepository(db), (user) =>
     // A wall display runs unattended for months: its token must not expire under it.
-    app.jwt.sign(user, { expiresIn: user.role === 'display' ? '365d' : '12h' }),
+    app.jwt.sign({ ...user, issuedAtMs: Date.now() }, { expiresIn: user.role === 'display' ? '365d' : '12h' }),
   );
+  requireToken(app, auth);
   const eventsRepository = new EventsRepository(db);
   const regions = new RegionsService(new RegionsRepository(db), () => eventsRepository.lastSeq());
   const events = new EventsService(eventsRepository, regions);
 
   const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;
   const realtime = new Realtime(app.server, {
-    verify: (token) => app.jwt.verify(token),
+    verify: async (token) => {
+      let payload: TokenPayload;
+      try {
+        payload = app.jwt.verify<TokenPayload>(token);
+      } catch {
+        throw new AppError(401, 'unauthorized', 'invalid or expired token');
+      }
+      return auth.session(payload.username, issuedAt(payload));
+    },
     requireRegion: (code) => regions.require(code),
     lastSeq: events.lastSeq,
     adapter: redis?.adapter,
@@ -169,7 +179,11 @@ export async function buildApp(config: Config): Promise<App> {
   const layers = new LayersService(db, new LayersRepository(db), eventsRepository, new IdempotencyRepository(), regions, (m) =>
     realtime.publish(m),
   );
-  const campaigns = new CampaignsService(new CampaignsRepository(db), regions);
+  const campaigns = new CampaignsService(new CampaignsRepository(db), regions, { db, events: eventsRepository, publish: (m) => realtime.publish(m) });
+  const users = new UsersService(db, new UsersRepository(db), eventsRepository, {
+    publish: (m) => realtime.publish(m),
+    disconnectUser: (username) => realtime.disconnectUser(username),
+  });
 
   await app.register(healthRoutes, { db, version: pkg.version });
   await app.register(authRoutes, { auth });
@@ -178,6 +192,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(layersRoutes, { layers });
   await app.register(eventsRoutes, { events });
   await app.register(campaignsRoutes, { campaigns });
+  await app.register(usersRoutes, { users });
   await app.register(searchRoutes, { search: new SearchRepository(db) });
   await app.register(exportRoutes, { exporter: new ExportService(layers) });
 

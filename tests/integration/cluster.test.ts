@@ -53,4 +53,23 @@ describe('several server processes with Redis', () => {
     ]);
     socket.disconnect();
   });
+
+  it("disabling a user on process A closes their socket on process B and B refuses their token", async () => {
+    const admin = client(a.url, await login(a.url, 'admin'));
+    const username = `cluster-${process.pid}`;
+    const password = 'cluster-password-1';
+    const created = await admin.post('/api/admin/users', { username, password, role: 'leader', regionCodes: ['410105'] });
+    expect(created.status).toBe(201);
+    const token = await login(b.url, username, password);
+    const socket: Socket = io(b.url, { auth: { token }, transports: ['websocket'], reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.on('connect', resolve);
+      socket.on('connect_error', reject);
+    });
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    expect((await admin.patch(`/api/admin/users/${username}`, { disabled: true })).status).toBe(200);
+    const reason = await Promise.race([closed, new Promise((r) => setTimeout(() => r('still connected'), 5000))]);
+    expect(reason).toBe('io server disconnect');
+    expect((await client(b.url, token).get('/api/stats')).status).toBe(401);
+  });
 });

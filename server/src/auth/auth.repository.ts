@@ -5,15 +5,32 @@ export interface UserRow {
   username: string;
   passwordHash: string;
   role: Role;
+  /** The first (primary) root; equals regionCodes[0]. */
   regionCode: string;
+  /** All roots (user_regions), the primary one first. */
+  regionCodes: string[];
+  disabled: boolean;
+  /** Tokens issued before this instant are refused (ISO-8601), or null. */
+  sessionsValidAfter: string | null;
 }
+
+/**
+ * The user's roots from user_regions, the primary one (users.region_code) first; falls back to users.region_code
+ * for a row that has none (written by code that predates migration 005).
+ */
+export const REGION_CODES_SQL = `COALESCE(
+  (SELECT array_agg(ur.region_code ORDER BY ur.region_code <> u.region_code, ur.region_code) FROM user_regions AS ur
+    WHERE ur.username = u.username),
+  ARRAY[u.region_code])`;
 
 export class AuthRepository {
   constructor(private readonly db: Queryable) {}
 
   async findUser(username: string): Promise<UserRow | undefined> {
     const [row] = await this.db.query<UserRow>(
-      `SELECT username, password_hash AS "passwordHash", role, region_code AS "regionCode" FROM users WHERE username = $1`,
+      `SELECT u.username, u.password_hash AS "passwordHash", u.role, u.region_code AS "regionCode",
+              ${REGION_CODES_SQL} AS "regionCodes", u.disabled, u.sessions_valid_after AS "sessionsValidAfter"
+         FROM users AS u WHERE u.username = $1`,
       [username],
     );
     return row;

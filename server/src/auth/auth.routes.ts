@@ -2,12 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import type { SessionUser } from '../contract/auth.js';
 import type { AuthService } from './auth.service.js';
 
+/**
+ * What a token carries: the user at login, plus the issue time in milliseconds (jwt `iat` has whole seconds, too
+ * coarse to tell a token issued just before a password reset from one issued just after it).
+ */
+export type TokenPayload = SessionUser & { issuedAtMs?: number; iat?: number };
+
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: SessionUser;
+    payload: TokenPayload;
     user: SessionUser;
   }
 }
+
+/** When the token was issued, in ms (tokens signed before issuedAtMs existed fall back to `iat`). */
+export const issuedAt = (p: TokenPayload): number => p.issuedAtMs ?? (p.iat ?? 0) * 1000;
 
 /** Routes under /api that answer without a token. */
 const PUBLIC = new Set(['/api/health', '/api/auth/login']);
@@ -30,11 +39,16 @@ export async function authRoutes(app: FastifyInstance, { auth }: { auth: AuthSer
   );
 }
 
-/** Every /api route but health and login needs a valid bearer token (API.md). */
-export function requireToken(app: FastifyInstance) {
+/**
+ * Every /api route but health and login needs a valid bearer token (API.md). The user is then re-read from the
+ * database, so `req.user` is their current role and regions, and a disabled account or a token from before a
+ * password reset is refused at its next request, not when the token expires.
+ */
+export function requireToken(app: FastifyInstance, auth: AuthService) {
   app.addHook('onRequest', async (req) => {
     const url = req.url.split('?')[0];
     if (!url.startsWith('/api/') || PUBLIC.has(url)) return;
-    await req.jwtVerify();
+    const payload = (await req.jwtVerify()) as unknown as TokenPayload;
+    req.user = await auth.session(payload.username, issuedAt(payload));
   });
 }

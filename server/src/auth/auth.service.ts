@@ -1,6 +1,6 @@
 import type { LoginResponse, SessionUser } from '../contract/auth.js';
 import { AppError } from '../errors.js';
-import type { AuthRepository } from './auth.repository.js';
+import type { AuthRepository, UserRow } from './auth.repository.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { verifyPassword } from './password.js';
 
@@ -35,14 +35,41 @@ export class AuthService {
       this.byAddress.fail(address);
       throw new AppError(401, 'bad_credentials', 'Wrong username or password');
     }
-    const user: SessionUser = { username: row.username, role: row.role, regionCode: row.regionCode, regionCodes: [row.regionCode] };
+    // Only after the password verified: a stranger learns nothing about the account from this answer.
+    if (row.disabled) throw new AppError(403, 'account_disabled', 'This account is disabled; ask an administrator');
+    const user = sessionUser(row);
     return { token: this.sign(user), user };
+  }
+
+  /**
+   * The user as the database holds them now, for a token issued at `issuedAtMs`: every request and socket
+   * handshake re-reads it, so a disable, a password reset or a role or region change takes effect at once.
+   */
+  async session(username: string, issuedAtMs: number): Promise<SessionUser> {
+    const row = await this.users.findUser(username);
+    if (!row) throw new AppError(401, 'unauthorized', 'This account no longer exists');
+    if (row.disabled) throw new AppError(401, 'account_disabled', 'This account is disabled; ask an administrator');
+    if (row.sessionsValidAfter && issuedAtMs < Date.parse(row.sessionsValidAfter)) {
+      throw new AppError(401, 'session_revoked', 'This session has ended (password reset); log in again');
+    }
+    return sessionUser(row);
   }
 }
 
-/** Reads are limited to the user's region subtree; codes are hierarchical, so that is a prefix test. */
+function sessionUser(row: UserRow): SessionUser {
+  const regionCodes = row.regionCodes.length ? row.regionCodes : [row.regionCode];
+  return { username: row.username, role: row.role, regionCode: regionCodes[0], regionCodes };
+}
+
+/** The roots of a user's subtrees (tokens signed before regionCodes existed carry only regionCode). */
+export const userRoots = (user: SessionUser): string[] => (user.regionCodes?.length ? user.regionCodes : [user.regionCode]);
+
+/** Whether a region lies in one of the user's subtrees; codes are hierarchical, so that is a prefix test. */
+export const canRead = (user: SessionUser, regionCode: string): boolean => userRoots(user).some((root) => regionCode.startsWith(root));
+
+/** Reads are limited to the user's region subtrees (any of their roots). */
 export function assertCanRead(user: SessionUser, regionCode: string): void {
-  if (!regionCode.startsWith(user.regionCode)) {
-    throw new AppError(403, 'forbidden_region', `Region ${regionCode} is outside your area (${user.regionCode})`);
+  if (!canRead(user, regionCode)) {
+    throw new AppError(403, 'forbidden_region', `Region ${regionCode} is outside your area (${userRoots(user).join(', ')})`);
   }
 }

@@ -1,8 +1,108 @@
 import type { FastifyInstance } from 'fastify';
+import type { CampaignCreate } from '../contract/admin.js';
+import { LAYERS } from '../contract/layers.js';
+import { errorSchema, requireAdmin } from '../users/users.routes.js';
 import type { CampaignsService } from './campaigns.service.js';
 
+const STATUS = { type: 'string', minLength: 1, maxLength: 40 } as const;
+
+/** CampaignCreate (contract/admin.ts); statuses and `where` keys are checked against the layer by the service. */
+const campaignCreate = {
+  type: 'object',
+  required: ['name', 'layer', 'startsAt', 'endsAt', 'doneStatuses', 'targets'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    layer: { type: 'string', enum: [...LAYERS] },
+    startsAt: { type: 'string', format: 'date-time' },
+    endsAt: { type: 'string', format: 'date-time' },
+    doneStatuses: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: STATUS },
+    targets: {
+      type: 'object',
+      required: ['region'],
+      additionalProperties: false,
+      properties: {
+        region: { type: 'string', pattern: '^[0-9]{6,16}$' },
+        statuses: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: STATUS },
+        where: {
+          type: 'object',
+          maxProperties: 10,
+          additionalProperties: { anyOf: [{ type: 'string', maxLength: 200 }, { type: 'number' }, { type: 'boolean' }] },
+        },
+      },
+    },
+  },
+} as const;
+
+const campaign = {
+  type: 'object',
+  required: ['id', 'name', 'layer', 'startsAt', 'endsAt', 'status', 'doneStatuses', 'targets', 'done'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    layer: { type: 'string' },
+    startsAt: { type: 'string' },
+    endsAt: { type: 'string' },
+    status: { type: 'string', enum: ['draft', 'active', 'closed'] },
+    doneStatuses: { type: 'array', items: { type: 'string' } },
+    targets: { type: 'integer' },
+    done: { type: 'integer' },
+  },
+} as const;
+
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } } as const;
+
 export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { campaigns: CampaignsService }) {
-  app.get('/api/campaigns', { schema: { summary: 'Campaigns with their progress in your region' } }, (req) => campaigns.list(req.user));
+  app.get(
+    '/api/campaigns',
+    { schema: { summary: 'Campaigns with their progress in your region (drafts only for administrators)', response: { 200: { type: 'array', items: campaign } } } },
+    (req) => campaigns.list(req.user),
+  );
+
+  app.post<{ Body: CampaignCreate }>(
+    '/api/campaigns',
+    {
+      schema: {
+        summary: 'Create a draft campaign; its targets are the points of the layer that the filter chooses now',
+        security: [{ bearer: [] }],
+        body: campaignCreate,
+        response: { 201: campaign, ...errors },
+      },
+      preHandler: async (req) => requireAdmin(req),
+    },
+    async (req, reply) => reply.status(201).send(await campaigns.create(req.user, req.body)),
+  );
+
+  app.post<{ Body: CampaignCreate }>(
+    '/api/campaigns/preview',
+    {
+      schema: {
+        summary: 'How many targets a campaign with this body would get now',
+        security: [{ bearer: [] }],
+        body: campaignCreate,
+        response: { 200: { type: 'object', required: ['targets'], properties: { targets: { type: 'integer' } } }, ...errors },
+      },
+      preHandler: async (req) => requireAdmin(req),
+    },
+    (req) => campaigns.preview(req.user, req.body),
+  );
+
+  for (const move of ['open', 'close'] as const) {
+    app.post<{ Params: { id: string } }>(
+      `/api/campaigns/:id/${move}`,
+      {
+        schema: {
+          summary: move === 'open' ? 'Open a draft campaign (draft → active)' : 'Close an active campaign (active → closed)',
+          security: [{ bearer: [] }],
+          params: idParams,
+          response: { 200: campaign, ...errors },
+        },
+        preHandler: async (req) => requireAdmin(req),
+      },
+      (req) => campaigns.move(req.user, req.params.id, move),
+    );
+  }
 
   app.get<{ Params: { id: string }; Querystring: { region?: string; at?: string } }>(
     '/api/campaigns/:id/progress',

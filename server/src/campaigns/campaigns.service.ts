@@ -1,26 +1,139 @@
+import crypto from 'node:crypto';
+import type { Db } from '../db/db.js';
 import type { SessionUser } from '../contract/auth.js';
-import type { Campaign, CampaignProgress, RegionProgress } from '../contract/events.js';
-import { assertCanRead } from '../auth/auth.service.js';
-import { notFound } from '../errors.js';
+import type { CampaignCreate, CampaignPreview, CampaignTargetFilter } from '../contract/admin.js';
+import type { Campaign, CampaignProgress, ChangeMessage, RegionProgress } from '../contract/events.js';
+import { TRANSITIONS, isLayerName } from '../contract/layers.js';
+import { DISTRICT_CODE } from '../contract/regions.js';
+import { assertCanRead, userRoots } from '../auth/auth.service.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import type { EventsRepository } from '../events/events.repository.js';
+import { LAYER_MODELS } from '../layers/layers.model.js';
 import { CODE_LENGTH, type RegionsService } from '../regions/regions.service.js';
-import type { CampaignsRepository, TargetCount } from './campaigns.repository.js';
+import type { CampaignsRepository, CheckedFilter, TargetCount } from './campaigns.repository.js';
+
+export interface CampaignsAdminDeps {
+  db: Db;
+  events: EventsRepository;
+  /** Fans an audit event out after commit (Realtime.publish). */
+  publish(message: ChangeMessage): void;
+}
+
+/** Moves of the campaign lifecycle: draft → active → closed. */
+const MOVES = { open: { from: 'draft', to: 'active' }, close: { from: 'active', to: 'closed' } } as const;
 
 /** Campaign progress is always computed from the targets' current statuses, never stored. */
 export class CampaignsService {
   constructor(
     private readonly campaigns: CampaignsRepository,
     private readonly regions: RegionsService,
+    private readonly admin?: CampaignsAdminDeps,
   ) {}
 
+  /** Campaigns with their progress over all the user's subtrees; drafts only for admins. */
   async list(user: SessionUser): Promise<Campaign[]> {
-    const rows = await this.campaigns.list();
-    return Promise.all(
-      rows.map(async (c) => {
-        const counts = await this.campaigns.targetCounts(c.id, c.layer, user.regionCode, user.regionCode.length);
-        const { targets, done } = summarise(counts, c.doneStatuses);
-        return { ...c, targets, done };
-      }),
-    );
+    const rows = (await this.campaigns.list()).filter((c) => c.status !== 'draft' || user.role === 'admin');
+    return Promise.all(rows.map((c) => this.summary(user, c)));
+  }
+
+  /** How many targets a campaign with this filter would get now (the form's live count). */
+  async preview(user: SessionUser, body: CampaignCreate): Promise<CampaignPreview> {
+    const filter = await this.checkCreate(user, body);
+    return { targets: await this.campaigns.countTargets(filter) };
+  }
+
+  /** Creates a draft: its targets are the points the filter chooses now; commits with its audit event. */
+  async create(user: SessionUser, body: CampaignCreate): Promise<Campaign> {
+    const { db, events, publish } = this.requireAdminDeps();
+    const filter = await this.checkCreate(user, body);
+    const id = `${body.layer}-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${crypto.randomBytes(3).toString('hex')}`;
+    const stored: CampaignTargetFilter = { region: body.targets.region, ...(body.targets.statuses ? { statuses: body.targets.statuses } : {}), ...(body.targets.where ? { where: body.targets.where } : {}) };
+    const message = await db.transaction(async (tx) => {
+      const targets = await this.campaigns.insertDraft(
+        tx,
+        { id, name: body.name, startsAt: body.startsAt, endsAt: body.endsAt, doneStatuses: body.doneStatuses, createdBy: user.username, filter: stored },
+        filter,
+      );
+      const event = await events.appendAndCommit(tx, {
+        actor: user.username,
+        layer: 'campaigns',
+        id,
+        regionCode: null,
+        op: 'create',
+        before: null,
+        after: { name: body.name, layer: body.layer, startsAt: body.startsAt, endsAt: body.endsAt, status: 'draft', doneStatuses: body.doneStatuses, targets, filter: stored },
+      });
+      return { ...event, feature: null } as ChangeMessage;
+    });
+    publish(message);
+    const campaign = (await this.campaigns.find(id))!;
+    return this.summary(user, campaign);
+  }
+
+  /** draft → active (`open`) or active → closed (`close`); any other state is a 409. */
+  async move(user: SessionUser, id: string, move: keyof typeof MOVES): Promise<Campaign> {
+    const { db, events, publish } = this.requireAdminDeps();
+    const { from, to } = MOVES[move];
+    const message = await db.transaction(async (tx) => {
+      const campaign = await this.campaigns.find(id, tx, true);
+      if (!campaign) throw notFound(`Campaign ${id}`);
+      // A campaign made before filters existed covers the district.
+      assertCanRead(user, campaign.filter?.region ?? DISTRICT_CODE);
+      if (campaign.status !== from) {
+        throw new AppError(409, 'invalid_campaign_state', `Campaign ${id} is ${campaign.status}; only a ${from} campaign can be ${move === 'open' ? 'opened' : 'closed'}`);
+      }
+      await this.campaigns.setStatus(tx, id, to);
+      const event = await events.appendAndCommit(tx, {
+        actor: user.username,
+        layer: 'campaigns',
+        id,
+        regionCode: null,
+        op: 'update',
+        before: { status: from },
+        after: { status: to, name: campaign.name },
+      });
+      return { ...event, feature: null } as ChangeMessage;
+    });
+    publish(message);
+    return this.summary(user, (await this.campaigns.find(id))!);
+  }
+
+  private async summary(user: SessionUser, c: Omit<Campaign, 'targets' | 'done'> & { filter?: unknown }): Promise<Campaign> {
+    const counts = await this.campaigns.statusCounts(c.id, c.layer, userRoots(user));
+    const { targets, done } = summarise(counts, c.doneStatuses);
+    const { filter: _, ...campaign } = c;
+    return { ...campaign, targets, done };
+  }
+
+  /**
+   * Checks a CampaignCreate: a window that ends after it starts, statuses of the layer, `where` keys that are
+   * the layer's wire properties, a region inside the admin's subtree. Answers the filter for the repository.
+   */
+  private async checkCreate(user: SessionUser, body: CampaignCreate): Promise<CheckedFilter> {
+    if (!isLayerName(body.layer)) throw badRequest(`Unknown layer "${body.layer}"`);
+    const layer = body.layer;
+    if (!(Date.parse(body.endsAt) > Date.parse(body.startsAt))) throw badRequest('A campaign must end after it starts');
+    const known = Object.keys(TRANSITIONS[layer]);
+    for (const [field, list] of [['doneStatuses', body.doneStatuses], ['targets.statuses', body.targets.statuses ?? []]] as const) {
+      const unknown = list.filter((st) => !known.includes(st));
+      if (unknown.length) throw new AppError(400, 'unknown_status', `${field}: unknown ${layer} status ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    }
+    const where = Object.entries(body.targets.where ?? {}).map(([prop, value]) => {
+      const column = prop === 'status' ? 'status' : LAYER_MODELS[layer].columns.find((c) => c.prop === prop)?.column;
+      if (!column) {
+        const props = ['status', ...LAYER_MODELS[layer].columns.map((c) => c.prop)];
+        throw new AppError(400, 'unknown_property', `${layer} has no property "${prop}"; filter on: ${props.join(', ')}`);
+      }
+      return { column, value: String(value) };
+    });
+    assertCanRead(user, body.targets.region);
+    await this.regions.require(body.targets.region);
+    return { layer, region: body.targets.region, statuses: body.targets.statuses, where };
+  }
+
+  private requireAdminDeps(): CampaignsAdminDeps {
+    if (!this.admin) throw new Error('CampaignsService was built without its administration dependencies');
+    return this.admin;
   }
 
   /** Ids of the campaign's targets in a region, so the map can mark them. */

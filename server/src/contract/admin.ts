@@ -8,11 +8,23 @@ export interface AdminUser {
   role: Role;
   /** Roots of the user's region subtrees; a coordinator may hold several grids, everyone else one region. */
   regionCodes: string[];
+  /** Names of regionCodes, in the same order. */
+  regionNames: string[];
   disabled: boolean;
   /** A demo account of the sample (shared password). */
   demo: boolean;
   createdAt: string;
 }
+
+/** GET /api/admin/users?q=&role=&limit= — the users in the admin's subtree; `total` counts all matches. */
+export interface AdminUserList {
+  users: AdminUser[];
+  total: number;
+}
+
+/** Username rule of migration 003 (users.username CHECK). */
+export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]{1,64}$';
+export const MIN_PASSWORD_LENGTH = 8;
 
 /** POST /api/admin/users */
 export interface UserCreate {
@@ -48,4 +60,9 @@ export interface CampaignCreate {
   /** A target counts as done once its status is one of these. */
   doneStatuses: string[];
   targets: CampaignTargetFilter;
+}
+
+/** POST /api/campaigns/preview — how many targets a CampaignCreate would choose now. */
+export interface CampaignPreview {
+  targets: number;
 }

@@ -31,17 +31,19 @@ export class EventsRepository {
   }
 
   /**
-   * Events after `since` within the subtree of `regionCode` (district-wide events without a region, such as
-   * imports, belong to the district), and the newest committed seq — one statement, so one snapshot.
+   * Events after `since` within the subtrees of `regionCodes` (district-wide events without a region, such as
+   * imports and administration, belong to the district), and the newest committed seq — one statement, so one
+   * snapshot.
    */
-  async since(since: number, limit: number, regionCode: string): Promise<EventsPage> {
+  async since(since: number, limit: number, regionCodes: string[]): Promise<EventsPage> {
     const rows = await this.db.query<ChangeEvent & { last: number }>(
       `SELECT s.last, e.* FROM (SELECT last FROM event_seq) AS s
        LEFT JOIN LATERAL (
          SELECT ${EVENT_COLUMNS} FROM events
-          WHERE seq > $1 AND (region_code LIKE $3 || '%' OR (region_code IS NULL AND length($3) = 6))
+          WHERE seq > $1 AND (region_code LIKE ANY ($3::text[]) OR (region_code IS NULL AND $4::boolean))
           ORDER BY seq LIMIT $2) AS e ON true`,
-      [since, limit, regionCode],
+      // Region codes are digits only, so they make safe LIKE prefixes.
+      [since, limit, regionCodes.map((c) => `${c}%`), regionCodes.some((c) => c.length === 6)],
     );
     const last = rows[0].last;
     const events = rows.filter((r) => r.seq !== null).map(({ last: _, ...e }) => e);

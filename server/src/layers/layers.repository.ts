@@ -75,10 +75,12 @@ export class LayersRepository {
   }
 
   /** Whether the stored geometry of the point lies inside the region — the spatial write check, in PostGIS. */
-  async isInside(tx: Queryable, layer: LayerName, id: string, regionCode: string): Promise<boolean> {
+  /** Whether the point's stored geometry lies inside any of the regions (a coordinator may hold several grids). */
+  async isInside(tx: Queryable, layer: LayerName, id: string, regionCodes: string[]): Promise<boolean> {
     const [row] = await tx.query<{ inside: boolean }>(
-      `SELECT ST_Covers(r.geom, t.geom) AS inside FROM regions AS r, ${LAYER_MODELS[layer].table} AS t WHERE r.code = $1 AND t.id = $2`,
-      [regionCode, id],
+      `SELECT bool_or(ST_Covers(r.geom, t.geom)) AS inside FROM regions AS r, ${LAYER_MODELS[layer].table} AS t
+        WHERE r.code = ANY($1::text[]) AND t.id = $2`,
+      [regionCodes, id],
     );
     return row?.inside ?? false;
   }

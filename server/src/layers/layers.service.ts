@@ -3,7 +3,7 @@ import type { SessionUser } from '../contract/auth.js';
 import type { ChangeEvent, ChangeMessage, PatchResult, StatusPatch } from '../contract/events.js';
 import { TRANSITIONS, isLayerName, type LayerName } from '../contract/layers.js';
 import { AppError, notFound } from '../errors.js';
-import { assertCanRead } from '../auth/auth.service.js';
+import { assertCanRead, userRoots } from '../auth/auth.service.js';
 import type { RegionsService } from '../regions/regions.service.js';
 import type { EventsRepository } from '../events/events.repository.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
@@ -60,7 +60,7 @@ export class LayersService {
   async get(user: SessionUser, layerName: string, id: string): Promise<GeoJSON.Feature> {
     const layer = this.requireLayer(layerName);
     const feature = await this.readable(user, layer, id);
-    const writable = user.role !== 'display' && (await this.layers.isInside(this.db, layer, id, user.regionCode));
+    const writable = user.role !== 'display' && (await this.layers.isInside(this.db, layer, id, userRoots(user)));
     return { ...feature, properties: { ...feature.properties, nextStatuses: writable ? allowedNext(layer, feature.properties!) : [] } };
   }
 
@@ -91,8 +91,8 @@ export class LayersService {
       if (!current) throw notFound(`${layer} ${id}`);
       if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
       // Spatial check against the stored geometry: a region code sent by a client proves nothing.
-      if (!(await this.layers.isInside(tx, layer, id, user.regionCode))) {
-        throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${user.regionCode})`);
+      if (!(await this.layers.isInside(tx, layer, id, userRoots(user)))) {
+        throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${userRoots(user).join(', ')})`);
       }
       const props = current.properties!;
       if (props.version !== patch.version) {

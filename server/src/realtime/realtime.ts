@@ -6,8 +6,8 @@ import { AppError } from '../errors.js';
 import { assertCanRead } from '../auth/auth.service.js';
 
 export interface RealtimeDeps {
-  /** Verifies a token; throws when it is not valid. */
-  verify(token: string): SessionUser;
+  /** Verifies a token and reads the user's current state; throws when it is not valid or the account may not connect. */
+  verify(token: string): Promise<SessionUser>;
   /** Throws when the region does not exist. */
   requireRegion(code: string): Promise<unknown>;
   lastSeq(): Promise<number>;
@@ -16,6 +16,19 @@ export interface RealtimeDeps {
 }
 
 const room = (code: string) => `region:${code}`;
+const userRoom = (username: string) => `user:${username}`;
+
+/**
+ * The handshake refusal: `unauthorized` (what clients test for) when the token or the account is refused, with
+ * `data.error` saying why (account_disabled, session_revoked …); `unavailable` when the check itself failed (the
+ * database is away), so a client does not drop a good token over it.
+ */
+function refusal(err: unknown): Error {
+  if (!(err instanceof AppError)) return new Error('unavailable');
+  const e = new Error('unauthorized') as Error & { data?: { error: string } };
+  e.data = { error: err.code };
+  return e;
+}
 const REGION_CODE = /^[0-9]{6,16}$/;
 
 /**
@@ -33,14 +46,12 @@ export class Realtime {
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
       ...(deps.adapter ? { adapter: deps.adapter } : {}),
     });
-    this.io.use((socket, next) => {
+    this.io.use(async (socket, next) => {
       try {
-        const token = socket.handshake.auth?.token;
-        if (typeof token !== 'string' || !token) throw new Error('missing token');
-        socket.data.user = deps.verify(token);
+        socket.data.user = await this.verifySocket(socket);
         next();
-      } catch {
-        next(new Error('unauthorized'));
+      } catch (err) {
+        next(refusal(err));
       }
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
@@ -49,6 +60,15 @@ export class Realtime {
   publish(message: ChangeMessage): void {
     const rooms = message.regionPath.length ? message.regionPath.map(room) : [room('410105')];
     this.io.to(rooms).emit('change', message);
+  }
+
+  /**
+   * Closes every open socket of a user, on every process (the Redis adapter forwards it): called after a disable,
+   * a password reset or a role or region change commits. The client is told the server ended the connection, so
+   * it does not reconnect by itself; a new handshake is checked against the database again.
+   */
+  disconnectUser(username: string): void {
+    this.io.in(userRoom(username)).disconnectSockets(true);
   }
 
   /**
@@ -61,8 +81,18 @@ export class Realtime {
     await this.io.of('/').adapter.close();
   }
 
+  private async verifySocket(socket: Socket): Promise<SessionUser> {
+    const token = socket.handshake.auth?.token;
+    if (typeof token !== 'string' || !token) throw new AppError(401, 'unauthorized', 'missing token');
+    return this.deps.verify(token);
+  }
+
   private onConnection(socket: Socket) {
     const user = socket.data.user as SessionUser;
+    // Handlers are attached synchronously: a client may emit right after `connect`.
+    void socket.join(userRoom(user.username));
+    // A session recovered after a short drop skips the middleware: check the account again.
+    if (socket.recovered) this.verifySocket(socket).catch(() => socket.disconnect(true));
     socket.on('subscribe', async (payload: unknown, ack?: (a: SubscribeAck) => void) => {
       const reply = typeof ack === 'function' ? ack : () => {};
       const region = (payload as { region?: unknown } | null)?.region;

@@ -149,4 +149,9 @@ async function insertDemoUsers(tx: Queryable, passwordHash: string): Promise<voi
      ON CONFLICT (username) DO NOTHING`,
     [passwordHash],
   );
+  // Accounts inserted after migration 005 backfilled user_regions: their one region is their first root.
+  await tx.query(
+    `INSERT INTO user_regions (username, region_code) SELECT username, region_code FROM users WHERE demo
+     ON CONFLICT DO NOTHING`,
+  );
 }

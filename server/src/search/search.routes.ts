@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { userRoots } from '../auth/auth.service.js';
 import type { SearchRepository } from './search.repository.js';
 
 export async function searchRoutes(app: FastifyInstance, { search }: { search: SearchRepository }) {
@@ -16,6 +17,6 @@ export async function searchRoutes(app: FastifyInstance, { search }: { search: S
       },
     },
     // Reads are limited by construction: the query is bounded to the user's own subtree.
-    (req) => search.search(req.query.q.trim(), req.user.regionCode),
+    (req) => search.search(req.query.q.trim(), userRoots(req.user)),
   );
 }

@@ -48,26 +48,40 @@ function isErrorBody(v: unknown): v is ErrorBody {
   return typeof v === 'object' && v !== null && typeof (v as ErrorBody).error === 'string';
 }
 
-export async function getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+export function getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  return requestJson<T>('GET', path, undefined, opts);
+}
+
+/** POST a JSON body (`{}` when none: Fastify refuses an empty body sent as JSON). */
+export function postJson<T>(path: string, body: unknown = {}, opts: RequestOptions = {}): Promise<T> {
+  return requestJson<T>('POST', path, body, opts);
+}
+
+export function patchJson<T>(path: string, body: unknown, opts: RequestOptions = {}): Promise<T> {
+  return requestJson<T>('PATCH', path, body, opts);
+}
+
+async function requestJson<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body: unknown, opts: RequestOptions): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/geo+json' };
   // Read the token at call time, not at import time: it changes when the user signs in.
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
 
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
   const signal = opts.signal ? anySignal([opts.signal, timeout]) : timeout;
 
   let res: Response;
   try {
-    res = await fetch(path, { headers, signal });
+    res = await fetch(path, { method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (e) {
     if (opts.signal?.aborted) throw new ApiError(0, 'aborted', 'request aborted');
     if (timeout.aborted) throw new ApiError(0, 'timeout', `no answer from ${path} within ${TIMEOUT_MS} ms`);
     throw new ApiError(0, 'network_error', e instanceof Error ? e.message : String(e));
   }
 
-  let body: unknown;
+  let answer: unknown;
   try {
-    body = await res.json();
+    answer = await res.json();
   } catch {
     if (opts.signal?.aborted) throw new ApiError(0, 'aborted', 'request aborted');
     throw new ApiError(res.status, res.ok ? 'bad_response' : 'http_error', `${path} answered ${res.status} without JSON`);
@@ -75,8 +89,8 @@ export async function getJson<T>(path: string, opts: RequestOptions = {}): Promi
 
   if (res.status === 401) session.markUnauthorized();
   if (!res.ok) {
-    if (isErrorBody(body)) throw new ApiError(res.status, body.error, body.message, body.details);
+    if (isErrorBody(answer)) throw new ApiError(res.status, answer.error, answer.message, answer.details);
     throw new ApiError(res.status, 'http_error', `${path} answered ${res.status}`);
   }
-  return body as T;
+  return answer as T;
 }

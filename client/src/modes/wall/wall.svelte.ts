@@ -200,7 +200,8 @@ export class WallState {
       this.stats = own;
       this.campaign = campaign;
       this.feed = recent.events
-        .filter((e) => e.seq <= last)
+        // As on the live path: administration of users and campaigns is not news for the feed.
+        .filter((e) => e.seq <= last && e.layer !== 'users' && e.layer !== 'campaigns')
         .map((e) => this.#entry(e, this.point(e.layer, e.id)))
         .reverse()
         .slice(0, FEED_MAX);
@@ -260,8 +261,10 @@ export class WallState {
   }
 
   #onChange(change: LiveChange): void {
-    // Users and campaign administration are not situation news for the wall's feed.
-    if (change.layer === 'users' || change.layer === 'campaigns') return;
+    // Users and campaign administration are not situation news for the wall's feed; a campaign opened or closed
+    // may change the progress chart, which the debounced refresh refetches.
+    if (change.layer === 'campaigns') return this.scheduleRefresh();
+    if (change.layer === 'users') return;
     if (change.layer === 'import' || change.layer === 'regions') {
       void this.#reloadLayers();
     }
