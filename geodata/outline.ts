@@ -89,7 +89,7 @@ function makeValid(coords: MultiCoords): MultiCoords {
 export interface ContextProperties {
   code: string;
   name: string;
-  /** Where the name goes: inside the part of the district that is near 金水区, so it shows beside the sample. */
+  /** Where the name goes: inside the part of the neighbour that lies within 金水区's box, so it shows beside it. */
   label: Position;
 }
 
@@ -102,8 +102,9 @@ export type ContextFeature = Feature<MultiPolygon, ContextProperties> & { id: st
  */
 export function neighbourContext(): ContextFeature[] {
   const [x0, y0, x1, y1] = bboxOf(districtOutline());
-  // Labels go in the part of each neighbour within ~3 km of the district's box, i.e. in the default view.
-  const m = 0.03;
+  // Labels go in the part of each neighbour inside the district's box (plus ~800 m), which every overview of
+  // the district shows, rather than at the neighbour's own centre kilometres off screen.
+  const m = 0.008;
   const near: [number, number, number, number] = [x0 - m, y0 - m, x1 + m, y1 + m];
   return NEIGHBOUR_CODES.map((code) => {
     const f = feature(code);

@@ -278,7 +278,8 @@ describe('neighbouring districts (context.geojson)', () => {
       const shared = g.coordinates.flat(2).filter((p) => districtVertices.has(p.join(','))).length;
       expect(shared, f.properties.name).toBeGreaterThan(3);
       const overlap = intersect(featureCollection<Polygon | MultiPolygon>([district, f as unknown as Feature<MultiPolygon>]));
-      expect(overlap ? area(overlap) / area(district) : 0, f.properties.name).toBeLessThan(0.002);
+      // Along 4–30 km of shared boundary, at most a sliver where a pinch of the source was split off (< 100 m²).
+      expect(overlap ? area(overlap) : 0, f.properties.name).toBeLessThan(1000);
     }
   });
 
