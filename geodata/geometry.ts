@@ -172,6 +172,40 @@ export function clipByConvex(subject: Ring, convex: Ring): Ring {
   return out;
 }
 
+/**
+ * Whether a Sutherland–Hodgman result joins pieces with a zero-width bridge: two of its edges run along the
+ * same edge of the convex clip ring in overlapping stretches. A true single piece never has that (it would
+ * touch itself). Checked on the unrounded output, where the bridge edges lie on the clip line up to float
+ * error; after rounding they may miss each other by a micro-degree and look simple while the bridge still
+ * spans a bay of the parent.
+ */
+export function hasBridge(clipped: Ring, convex: Ring): boolean {
+  const clip = openRing(convex);
+  const n = clipped.length;
+  for (let i = 0; i < clip.length; i++) {
+    const a = clip[i];
+    const b = clip[(i + 1) % clip.length];
+    const dx = b[0] - a[0];
+    const dy = b[1] - a[1];
+    const len2 = dx * dx + dy * dy;
+    if (len2 === 0) continue;
+    const len = Math.sqrt(len2);
+    const onLine = (p: Position) => Math.abs(dx * (p[1] - a[1]) - dy * (p[0] - a[0])) / len < 1e-9;
+    const t = (p: Position) => (dx * (p[0] - a[0]) + dy * (p[1] - a[1])) / len2;
+    const spans: [number, number][] = [];
+    for (let j = 0; j < n; j++) {
+      const p = clipped[j];
+      const q = clipped[(j + 1) % n];
+      if (!onLine(p) || !onLine(q)) continue;
+      const [t0, t1] = [t(p), t(q)].sort((u, v) => u - v);
+      if (t1 - t0 > 1e-9) spans.push([t0, t1]);
+    }
+    spans.sort((u, v) => u[0] - v[0]);
+    for (let k = 1; k < spans.length; k++) if (spans[k][0] < spans[k - 1][1] - 1e-9) return true;
+  }
+  return false;
+}
+
 export const openRing = (ring: Ring): Ring => (ring.length > 1 && samePos(ring[0], ring[ring.length - 1]) ? ring.slice(0, -1) : ring);
 
 export function insideMulti(p: Position, mp: MultiCoords): boolean {

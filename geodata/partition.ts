@@ -10,6 +10,7 @@ import {
   bboxOf,
   centroidOfRings,
   clipByConvex,
+  hasBridge,
   insideMulti,
   isSimpleRing,
   multiPolygon,
@@ -64,14 +65,15 @@ export function partition(parent: MultiCoords, opts: PartitionOptions): Partitio
 /**
  * The cell ∩ parent. Fast path: Sutherland–Hodgman per parent polygon, accepted when every resulting ring is
  * simple — then it is exactly the intersection. When the parent is concave across the cell, S–H joins the
- * pieces with zero-width bridges (a non-simple ring); then polyclip (inside turf.intersect) does the exact cut.
+ * pieces with zero-width bridges (found by `hasBridge`, or as a non-simple ring); then polyclip (inside
+ * turf.intersect) does the exact cut.
  * Either way a piece of the cell cut off by a bay of the parent stays part of the cell: dropping it would leave
  * a hole in the parent.
  */
 function clipCell(parent: MultiCoords, cell: Ring): ReturnType<typeof toMultiPolygon> {
   const pieces = parent.map((poly) => clipByConvex(poly[0], cell)).filter((r) => r.length >= 3);
   const fast = toMultiPolygon(pieces.map((r) => [[...r, r[0]]]));
-  if (fast.coords.every((poly) => isSimpleRing(poly[0]))) return fast;
+  if (!pieces.some((r) => hasBridge(r, cell)) && fast.coords.every((poly) => isSimpleRing(poly[0]))) return fast;
   const parentFeature: Feature<MultiPolygon> = { type: 'Feature', properties: {}, geometry: multiPolygon(parent) };
   const exact = intersect(featureCollection<Polygon | MultiPolygon>([polygon([cell]), parentFeature]));
   return exact ? toMultiPolygon(exact.geometry.coordinates) : { coords: [], dropped: 0 };

@@ -1,20 +1,21 @@
 /**
  * The region tree of the sample: district → 19 streets → 214 communities → grids → building groups
  * (区 → 街道 → 社区 → 网格 → 楼组), each level a gap-free partition of the one above, with codes, names and
- * Party organisations. The geometry is synthetic; only the street names and codes are official.
+ * Party organisations. The geometry inside the district is synthetic; only the district outline (outline.ts) and
+ * the street names and codes are real.
  */
 import type { Position } from 'geojson';
 import {
   CHARITY_FUND_STREETS,
   DISTRICT,
   FIGURES,
-  OUTLINE,
   STREET_ANCHORS,
   VILLAGE_STREETS,
   officialStreets,
 } from './district.js';
 import { apportionWithMinimum } from './apportion.js';
-import { areaM2, bboxOf, toMultiPolygon, type MultiCoords } from './geometry.js';
+import { districtOutline } from './outline.js';
+import { areaM2, bboxOf, type MultiCoords } from './geometry.js';
 import { UniqueNames, communityName, compoundishName, personName, villageName } from './names.js';
 import { partition } from './partition.js';
 import { stream, type Rng } from './rng.js';
@@ -124,8 +125,9 @@ export function buildRegions(seed: number): RegionTree {
   return { district, all, byLevel, report };
 }
 
+/** The real outline of 金水区 (outline.ts): WGS84, 6 decimals, valid. */
 function districtGeometry(): MultiCoords {
-  return toMultiPolygon([[...OUTLINE, OUTLINE[0]]]).coords;
+  return districtOutline();
 }
 
 function makeRegion(

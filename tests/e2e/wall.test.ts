@@ -141,7 +141,8 @@ describe('wall display in Chromium', () => {
     }
     expect(await page.locator('[data-map-ready]').getAttribute('data-map-ready')).toBe('true');
     // 19 streets in several completion classes fill a good part of the map, around the points drawn over them.
-    expect(counts.reduce((a, b) => a + b, 0) / total).toBeGreaterThan(0.15);
+    // (The real outline is wider than tall: the overview is width-bound and leaves bands above and below.)
+    expect(counts.reduce((a, b) => a + b, 0) / total).toBeGreaterThan(0.12);
     expect(counts.filter((n) => n > 500).length).toBeGreaterThanOrEqual(3);
     expect(await page.locator('[data-testid="campaign-chart"]').getAttribute('data-streets')).toBe('19');
     expect(offsite).toEqual([]);

