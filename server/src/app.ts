@@ -42,6 +42,9 @@ const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../
 /** Paths the single-page client never owns: unknown ones answer a JSON 404, not index.html. */
 const API_PREFIXES = ['/api/', '/socket.io/', '/tiles/', '/ogc', '/docs'];
 
+/** Built files a browser must revalidate on every load (vite.config.ts, field PWA). */
+const NO_CACHE_FILES = new Set(['sw.js', 'manifest.webmanifest']);
+
 /** Machine codes for the 4xx that Fastify itself raises (malformed JSON, wrong content type, body too large …). */
 const CLIENT_ERROR_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -129,7 +132,15 @@ export async function buildApp(config: Config): Promise<App> {
   });
 
   if (fs.existsSync(path.join(config.clientDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: config.clientDir, wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: config.clientDir,
+      wildcard: false,
+      index: ['index.html'],
+      // The field service worker and its manifest must be revalidated on every load, or phones keep an old build.
+      setHeaders(reply, file) {
+        if (NO_CACHE_FILES.has(path.basename(file))) reply.header('Cache-Control', 'no-cache');
+      },
+    });
   } else {
     app.log.warn(`No built client in ${config.clientDir}: run "npm run build" to serve the dashboard`);
   }
