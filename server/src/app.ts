@@ -33,6 +33,10 @@ import { SearchRepository } from './search/search.repository.js';
 import { searchRoutes } from './search/search.routes.js';
 import { Realtime } from './realtime/realtime.js';
 import { createRedisAdapter } from './realtime/redis.js';
+import { PhotoFiles } from './photos/photos.files.js';
+import { PhotosRepository } from './photos/photos.repository.js';
+import { PhotosService } from './photos/photos.service.js';
+import { photosRoutes } from './photos/photos.routes.js';
 import { RegionsRepository } from './regions/regions.repository.js';
 import { RegionsService } from './regions/regions.service.js';
 import { regionsRoutes } from './regions/regions.routes.js';
@@ -191,6 +195,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(campaignsRoutes, { campaigns });
   await app.register(searchRoutes, { search: new SearchRepository(db) });
   await app.register(exportRoutes, { exporter: new ExportService(layers) });
+  await app.register(photosRoutes, { photos: new PhotosService(db, new PhotosRepository(db), new PhotoFiles(config.dataDir), layers) });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];

@@ -94,6 +94,10 @@ export class LayersService {
       if (!(await this.layers.isInside(tx, layer, id, user.regionCode))) {
         throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${user.regionCode})`);
       }
+      if (patch.photos?.length) {
+        const unknown = await this.layers.unknownPhotos(tx, layer, id, patch.photos);
+        if (unknown.length) throw new AppError(400, 'unknown_photo', `Upload these photos for this point first: ${unknown.join(', ')}`, unknown);
+      }
       const props = current.properties!;
       if (props.version !== patch.version) {
         throw new AppError(409, 'version_conflict', `Someone changed this point first (version ${props.version}, yours ${patch.version})`, undefined, {
@@ -119,12 +123,33 @@ export class LayersService {
         op: 'update',
         before,
         // The name rides along so a feed can say what changed even from the log alone (catch-up has no feature).
-        after: { ...after, name: props.name, ...(patch.note ? { note: patch.note } : {}) },
+        after: { ...after, name: props.name, ...(patch.note ? { note: patch.note } : {}), ...(patch.photos?.length ? { photos: patch.photos } : {}) },
       }, idempotencyKey ? { username: user.username, key: idempotencyKey, feature } : undefined);
       return { result: { feature, seq: event.seq } as PatchResult, message: { ...event, feature } };
     });
     if (outcome.message) this.publish(outcome.message);
     return outcome.result;
+  }
+
+  /**
+   * The write check of a PATCH (404 → 403: display accounts, points outside the user's area, spatially) for writes
+   * about a point that do not change it, such as a photo upload. Returns the point.
+   */
+  async requireWritable(user: SessionUser, layerName: string, id: string): Promise<{ layer: LayerName; feature: GeoJSON.Feature }> {
+    const layer = this.requireLayer(layerName);
+    const feature = await this.layers.find(layer, id);
+    if (!feature) throw notFound(`${layer} ${id}`);
+    if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
+    if (!(await this.layers.isInside(this.db, layer, id, user.regionCode))) {
+      throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${user.regionCode})`);
+    }
+    return { layer, feature };
+  }
+
+  /** The point, when the user may read it (404 → 403). */
+  async requireReadable(user: SessionUser, layerName: string, id: string): Promise<{ layer: LayerName; feature: GeoJSON.Feature }> {
+    const layer = this.requireLayer(layerName);
+    return { layer, feature: await this.readable(user, layer, id) };
   }
 
   private async readable(user: SessionUser, layer: LayerName, id: string): Promise<GeoJSON.Feature> {
