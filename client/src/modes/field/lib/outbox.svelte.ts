@@ -8,7 +8,8 @@
  * - strictly in order, one request at a time: a photo first (POST …/photos; its id is the sha256 of the bytes, so
  *   a repeated upload stores nothing twice), then the PATCH with `photos: [id]`;
  * - no answer, a timeout, 401 (sign in again), 408, 429 or 5xx: the entry stays pending and the flush stops;
- *   it is retried on the `online` event, when the page becomes visible, and on a timer (15 s doubling to 2 min);
+ *   it is retried on the `online` event, when the page becomes visible, and on a timer (15 s doubling to 2 min)
+ *   that first asks /api/health whether the server can be reached at all (`online`);
  * - 409: the entry becomes a 'conflict' carrying the server's current feature; the user re-applies it on top of
  *   that (reapply) or drops it. Later entries for the SAME point wait behind it; other points go on;
  * - any other 4xx: 'failed' with the server's error, shown until dropped; it blocks its point the same way;
@@ -77,6 +78,7 @@ const LOCK_NAME = 'jinshui-outbox-flush';
 const CHANNEL_NAME = 'jinshui-outbox';
 /** A photo of up to 8 MB over a weak mobile uplink. */
 const PHOTO_TIMEOUT_MS = 120_000;
+const PROBE_TIMEOUT_MS = 8_000;
 
 /** crypto.randomUUID exists only in secure contexts; a phone on a LAN over plain http is not one. */
 function uuid(): string {
@@ -103,7 +105,10 @@ export class Outbox {
   entries: OutboxEntry[] = $derived(this.#all.filter((e) => e.username === session.user?.username));
   /** Not yet landed (pending, sending, conflict or failed). */
   count: number = $derived(this.entries.length);
-  /** The browser's idea of connectivity (navigator.onLine and its events); the flush does not trust it blindly. */
+  /**
+   * Whether the server can be reached: the browser's guess (navigator.onLine and its events) corrected by what
+   * the last request or probe of /api/health found (a phone on Wi-Fi without internet is "online" to the browser).
+   */
   online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
   /** Resolves once the stored entries are loaded. */
   readonly ready: Promise<void>;
@@ -129,14 +134,16 @@ export class Outbox {
         this.#cleanup.push(() => target.removeEventListener(type, fn));
       };
       on(window, 'online', () => {
-        this.online = true;
         this.#failures = 0;
-        void this.flush();
+        void this.#wake();
       });
-      on(window, 'offline', () => (this.online = false));
+      on(window, 'offline', () => {
+        this.online = false;
+        this.#scheduleRetry();
+      });
       // A phone brought back to the foreground is the moment a coordinator looks at what is still queued.
       on(document, 'visibilitychange', () => {
-        if (document.visibilityState === 'visible') void this.flush();
+        if (document.visibilityState === 'visible') void this.#wake();
       });
     }
     if (typeof BroadcastChannel !== 'undefined') {
@@ -144,6 +151,7 @@ export class Outbox {
       this.#channel.onmessage = () => void this.#reload();
     }
     this.ready.catch((err) => console.error('outbox: IndexedDB is unavailable', err));
+    void this.#probe().then((reachable) => reachable || this.#scheduleRetry());
     // Send on start and whenever a user signs in (again): a 401 left their entries pending.
     this.#cleanup.push(
       $effect.root(() => {
@@ -212,7 +220,7 @@ export class Outbox {
   }
 
   /**
-   * Sends what can be sent, in order. Concurrent calls share one run (a call made during a run makes it go
+   * Sends what can be sent, in order. Concurrent calls share one run (a call made during a pass makes it go
    * round once more, so an entry enqueued meanwhile is not left behind).
    */
   flush(): Promise<void> {
@@ -224,11 +232,12 @@ export class Outbox {
       try {
         // No IndexedDB (logged at start): nothing was stored, so there is nothing to send.
         if (!(await this.ready.then(() => true, () => false))) return;
-        let complete: boolean;
+        // A call made during a pass gets one more pass of its own, even if this one stopped on a network
+        // failure: the caller may know better (the user pressed "retry", the network just came back).
         do {
           this.#again = false;
-          complete = await this.#locked(() => this.#run());
-        } while (complete && this.#again);
+          await this.#locked(() => this.#run());
+        } while (this.#again);
       } finally {
         this.#running = undefined;
       }
@@ -323,6 +332,7 @@ export class Outbox {
         ...(photoId ? { photos: [photoId] } : {}),
       };
       const result = await sendJson<PatchResult>('PATCH', base, patch, { headers: { 'Idempotency-Key': entry.key } });
+      this.online = true;
       const feature = result.feature as PointFeature;
       await this.#landed(entry, feature);
       const landed: OutboxEntry = { ...entry, ...(photoId ? { photoId } : {}) };
@@ -336,6 +346,8 @@ export class Outbox {
       return 'landed';
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, 'client_error', e instanceof Error ? e.message : String(e));
+      if (err.code === 'network_error' || err.code === 'timeout') this.online = false;
+      else if (err.status > 0) this.online = true;
       if (err.code === 'client_error' || isTransient(err)) {
         this.#patchLocal(entry.key, { state: 'pending' });
         return 'stop';
@@ -364,11 +376,28 @@ export class Outbox {
     this.#changed();
   }
 
+  /** Asks the server whether it can be reached (GET /api/health: public, never cached by the service worker). */
+  async #probe(): Promise<boolean> {
+    try {
+      await fetch('/api/health', { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      this.online = true;
+    } catch {
+      this.online = false;
+    }
+    return this.online;
+  }
+
+  /** Looks again: sends what is queued when the server answers, else tries later. */
+  async #wake(): Promise<void> {
+    if (await this.#probe()) await this.flush();
+    else this.#scheduleRetry();
+  }
+
   #scheduleRetry(): void {
     clearTimeout(this.#retryTimer);
     const delay = Math.min(this.#options.retryMs * 2 ** this.#failures, this.#options.maxRetryMs);
     this.#failures += 1;
-    this.#retryTimer = setTimeout(() => void this.flush(), delay);
+    this.#retryTimer = setTimeout(() => void this.#wake(), delay);
   }
 }
 

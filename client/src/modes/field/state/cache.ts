@@ -40,24 +40,35 @@ export interface Read<T> {
 
 /**
  * Reads from the server and keeps a copy under `key`; without an answer, returns the copy (or rethrows when
- * there is none). IndexedDB failures (private mode, quota) never break the online path.
+ * there is none). With `merge`, the answer is first merged with the copy: offline, the service worker may answer
+ * with its own older copy of a read, while this one was kept current by live changes and landed writes.
+ * IndexedDB failures (private mode, quota) never break the online path.
  */
-export async function readThrough<T>(user: string, key: string, load: () => Promise<T>): Promise<Read<T>> {
+export async function readThrough<T>(user: string, key: string, load: () => Promise<T>, merge?: (fresh: T, kept: T) => T): Promise<Read<T>> {
   const k = `${user}|${key}`;
+  let value: T;
   try {
-    const value = await load();
-    void db()
-      .then((d) => d.put(STORE, { value, savedAt: new Date().toISOString() } satisfies CachedRead<T>, k))
-      .catch(() => undefined);
-    return { value };
+    value = await load();
   } catch (e) {
     if (!isUnreachable(e)) throw e;
-    const cached = (await db()
-      .then((d) => d.get(STORE, k))
-      .catch(() => undefined)) as CachedRead<T> | undefined;
+    const cached = await readCopy<T>(k);
     if (!cached) throw e;
     return { value: cached.value, offlineSince: cached.savedAt };
   }
+  if (merge) {
+    const kept = await readCopy<T>(k);
+    if (kept) value = merge(value, kept.value);
+  }
+  void db()
+    .then((d) => d.put(STORE, { value, savedAt: new Date().toISOString() } satisfies CachedRead<T>, k))
+    .catch(() => undefined);
+  return { value };
+}
+
+async function readCopy<T>(k: string): Promise<CachedRead<T> | undefined> {
+  return (await db()
+    .then((d) => d.get(STORE, k))
+    .catch(() => undefined)) as CachedRead<T> | undefined;
 }
 
 /** Updates the copy in place (a live change or a landed write), so an offline reload shows the newest state. */

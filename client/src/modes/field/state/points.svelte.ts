@@ -3,7 +3,7 @@
  * targets there, the filters and the sort. Reads go through the offline copy (cache.ts), so the same screen
  * appears after a reload without a network; live changes and landed writes update the list in place.
  */
-import { centroid, distance } from '@turf/turf';
+import { centroid, distance, featureCollection, union } from '@turf/turf';
 import type { Feature, Geometry, MultiPolygon, Polygon } from 'geojson';
 import { TRANSITIONS, isLayerName, type LayerName } from '$contract/layers';
 import type { Campaign } from '$contract/events';
@@ -68,6 +68,37 @@ export function toFieldPoint(f: PointFeature | GeoJSON.Feature, layer: LayerName
 
 /** Metres between two positions (turf, great-circle). */
 export const metresBetween = (a: LngLat, b: LngLat): number => distance(a, b, { units: 'meters' });
+
+/**
+ * Per point, the newer of the server's answer and the kept copy (by version). The answer decides which points
+ * exist; the copy only wins where it knows a later version (the answer came from the service worker's cache).
+ */
+function newerOf(fresh: PointFeature[], kept: PointFeature[]): PointFeature[] {
+  const keptById = new Map(kept.map((f) => [f.properties.id, f]));
+  return fresh.map((f) => {
+    const k = keptById.get(f.properties.id);
+    return k && Number(k.properties.version) > Number(f.properties.version) ? { ...f, geometry: k.geometry ?? f.geometry, properties: k.properties } : f;
+  });
+}
+
+/**
+ * A region's outline. A coordinator may not read their community (the parent whose children.geojson holds the
+ * grid's own polygon), but may read their grid's children: the building groups tile the grid, so their union is
+ * its outline. A region without children (a building group) falls back to the parent's list.
+ */
+async function outlineOf(code: string): Promise<Feature<Polygon | MultiPolygon> | null> {
+  const children = await fetchChildren(code);
+  const polygons = children.features.map((f) => ({ type: 'Feature' as const, properties: {}, geometry: f.geometry }));
+  if (polygons.length === 1) return { ...polygons[0], properties: { code } };
+  if (polygons.length > 1) {
+    const merged = union(featureCollection(polygons));
+    if (merged) return { ...merged, properties: { code } };
+  }
+  const region = await fetchRegion(code);
+  if (!region.parentCode) return null;
+  const own = (await fetchChildren(region.parentCode)).features.find((f) => f.properties.code === code);
+  return own ? { type: 'Feature', properties: { code }, geometry: own.geometry } : null;
+}
 
 const byName = new Intl.Collator('zh-CN', { numeric: true });
 
@@ -143,29 +174,17 @@ export class FieldPointsState {
   async loadGrids(): Promise<void> {
     const infos = await Promise.all(
       this.grids.map(async (code): Promise<GridInfo> => {
-        try {
-          const { value } = await readThrough(this.#user, `grid:${code}`, async () => {
-            const region = await fetchRegion(code);
-            // The outline of a region is a feature of its parent's children; a district has no parent, so its
-            // streets together draw it.
-            const siblings = await fetchChildren(region.parentCode ?? code);
-            const own = region.parentCode ? siblings.features.filter((f) => f.properties.code === code) : siblings.features;
-            const outline: Feature<Polygon | MultiPolygon> | null = own.length
-              ? {
-                  type: 'Feature',
-                  properties: { code },
-                  geometry:
-                    own.length === 1
-                      ? own[0].geometry
-                      : { type: 'MultiPolygon', coordinates: own.flatMap((f) => (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates)) },
-                }
-              : null;
-            return { code, name: region.name, outline };
-          });
-          return value;
-        } catch {
-          return { code, name: code, outline: null };
-        }
+        const [name, outline] = await Promise.all([
+          readThrough(this.#user, `grid-name:${code}`, async () => (await fetchRegion(code)).name).then(
+            (r) => r.value,
+            () => code,
+          ),
+          readThrough(this.#user, `grid-outline:${code}`, () => outlineOf(code)).then(
+            (r) => r.value,
+            () => null,
+          ),
+        ]);
+        return { code, name, outline };
       }),
     );
     this.gridInfo = infos;
@@ -204,7 +223,7 @@ export class FieldPointsState {
     const layer = this.layer;
     this.status = 'loading';
     try {
-      const reads = await Promise.all(this.grids.map((grid) => readThrough(this.#user, `points:${layer}:${grid}`, () => fetchPoints(layer, grid, undefined))));
+      const reads = await Promise.all(this.grids.map((grid) => readThrough(this.#user, `points:${layer}:${grid}`, () => fetchPoints(layer, grid, undefined), newerOf)));
       if (load !== this.#load) return;
       const seen = new Set<string>();
       const points: FieldPoint[] = [];
