@@ -45,6 +45,9 @@ const fieldPwa = VitePWA({
     navigateFallback: 'index.html',
     navigateFallbackAllowlist: [/^\/field(?:[/?]|$)/],
     cleanupOutdatedCaches: true,
+    // Take over at once, also the page that installed it: one online visit must be enough to work offline.
+    clientsClaim: true,
+    skipWaiting: true,
     runtimeCaching: [
       // The match functions are copied into sw.js as text: they may not refer to anything outside themselves.
       {
