@@ -74,7 +74,13 @@ export async function photosRoutes(app: FastifyInstance, { photos }: { photos: P
       schema: {
         summary: 'The image bytes, to users who may read a point the photo is attached to (404 to everyone else)',
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
-        response: { 200: { description: 'the image', type: 'string', format: 'binary' }, '4xx': errorBody },
+        response: {
+          200: {
+            description: 'the image bytes',
+            content: Object.fromEntries(PHOTO_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+          },
+          '4xx': errorBody,
+        },
       },
     },
     async (req, reply) => {
