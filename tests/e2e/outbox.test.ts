@@ -291,7 +291,7 @@ describe('field outbox in Chromium', () => {
     expect((await landed()).at(-1)).toMatchObject({ featureId: p.id, seq: events[0].seq });
   });
 
-  it('uploads a photo before the change and records it in the event', async () => {
+  it('uploads a photo before the change and records it in the event; a photo over 8 MB is refused at once', async () => {
     const p = await point(ids[3]);
     const photoId = await page.evaluate(async () => {
       const canvas = document.createElement('canvas');
@@ -302,7 +302,8 @@ describe('field outbox in Chromium', () => {
       ctx.fillStyle = '#fff';
       ctx.fillRect(12, 12, 24, 24);
       const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/jpeg', 0.9));
-      (window as unknown as { __photo: Blob }).__photo = blob;
+      // As a phone's File may come: without a type (the outbox reads it from the bytes).
+      (window as unknown as { __photo: Blob }).__photo = new Blob([blob]);
       const hash = await window.crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
       return [...new Uint8Array(hash)].map((x) => x.toString(16).padStart(2, '0')).join('');
     });
@@ -321,6 +322,16 @@ describe('field outbox in Chromium', () => {
     );
     await expect.poll(async () => (await entries()).length, { timeout: 30_000 }).toBe(0);
     expect((await history(p.id)).at(-1)).toMatchObject({ after: expect.objectContaining({ status: p.nextStatuses[0], photos: [photoId] }) });
+
+    const refused = await page.evaluate(
+      ([id, version, status]) =>
+        (window as unknown as OutboxHook).__outbox
+          .enqueue({ layer: 'compounds', featureId: id, featureName: id, status, version, photo: new Blob([new Uint8Array(8 * 1024 * 1024 + 1)], { type: 'image/jpeg' }) })
+          .then(() => 'queued', (e: { code?: string }) => e.code),
+      [p.id, p.version + 1, 'pending'] as const,
+    );
+    expect(refused).toBe('payload_too_large');
+    expect(await entries()).toEqual([]);
     const photos = (await api.get(`/api/layers/compounds/${p.id}/photos`)).body as { id: string; contentType: string }[];
     expect(photos).toContainEqual(expect.objectContaining({ id: photoId, contentType: 'image/jpeg' }));
     const res = await fetch(`${server.url}/api/photos/${photoId}`, { headers: { authorization: `Bearer ${(await loginResponse(server.url, 'leader')).token}` } });

@@ -20,7 +20,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { LayerName } from '$contract/layers';
 import type { PatchResult, StatusPatch } from '$contract/events';
-import type { PhotoRef } from '$contract/photos';
+import { PHOTO_MAX_BYTES, type PhotoRef } from '$contract/photos';
 import { ApiError, postBytes, sendJson } from '../../../lib/api/http';
 import type { PointFeature } from '../../../lib/api/points';
 import { session } from '../../../lib/state/session.svelte';
@@ -93,6 +93,19 @@ function uuid(): string {
 /** Failures that say nothing about the request itself: keep the entry and try again later. */
 function isTransient(err: ApiError): boolean {
   return err.status === 0 || err.code === 'bad_response' || err.status === 401 || err.status === 408 || err.status === 429 || err.status >= 500;
+}
+
+/**
+ * The image type from the first bytes, as the server checks it (a phone's File may carry an empty or wrong type);
+ * anything else keeps the Blob's own type and the server refuses it (415: 'failed', visible).
+ */
+async function photoType(photo: Blob): Promise<string> {
+  const b = new Uint8Array(await photo.slice(0, 12).arrayBuffer());
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.slice(from, to));
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b[0] === 0x89 && ascii(1, 4) === 'PNG') return 'image/png';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  return photo.type || 'application/octet-stream';
 }
 
 const pointOf = (e: Pick<OutboxEntry, 'layer' | 'featureId'>) => `${e.layer}/${e.featureId}`;
@@ -198,6 +211,10 @@ export class Outbox {
     await this.ready;
     const username = session.user?.username;
     if (!username) throw new ApiError(401, 'unauthorized', 'Sign in before making changes');
+    // Said now, while the user can still pick a smaller picture, not later as a failed entry.
+    if (e.photo && e.photo.size > PHOTO_MAX_BYTES) {
+      throw new ApiError(413, 'payload_too_large', `The photo is larger than ${PHOTO_MAX_BYTES / 1024 / 1024} MB`);
+    }
     this.#lastOrder = Math.max(this.#lastOrder + 1, Date.now());
     const entry: OutboxEntry = {
       key: uuid(),
@@ -320,7 +337,7 @@ export class Outbox {
     try {
       let photoId = entry.photoId;
       if (entry.photo && !photoId) {
-        const ref = await postBytes<PhotoRef>(`${base}/photos`, entry.photo, entry.photo.type || 'image/jpeg', { timeoutMs: PHOTO_TIMEOUT_MS });
+        const ref = await postBytes<PhotoRef>(`${base}/photos`, entry.photo, await photoType(entry.photo), { timeoutMs: PHOTO_TIMEOUT_MS });
         photoId = ref.id;
         await this.#put({ ...entry, photoId });
         this.#patchLocal(entry.key, { photoId });
