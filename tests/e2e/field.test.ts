@@ -8,10 +8,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { ChangeEvent } from '$contract/events';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../../server/src/app.js';
+import type { Db } from '../../server/src/db/db.js';
+import { createTestDatabase } from '../helpers/db.js';
 import { client, login } from '../helpers/api.js';
-import { DEMO_PASSWORD } from '../helpers/templates.js';
-import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient } from './browser.js';
+import { DEMO_PASSWORD, testConfig } from '../helpers/templates.js';
+import { ARTIFACTS, CHROMIUM_ARGS, CLIENT_DIST, READY, requireBuiltClient } from './browser.js';
 
 /** Software rendering plus a cold server: generous; every wait ends as soon as its condition holds. */
 const READY_TIMEOUT = 60_000;
@@ -30,8 +33,37 @@ interface MapHook {
   __map: { project(lngLat: [number, number]): { x: number; y: number } };
 }
 
+interface FieldServer {
+  url: string;
+  db: Db;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server (buildApp) over a fresh copy of the sample database, like helpers/server.ts, but serving a
+ * snapshot of the built client: another `vite build` in the same worktree during the run would otherwise swap
+ * the files under the page (and under the service worker's precache).
+ */
+async function startFieldServer(): Promise<FieldServer> {
+  const clientDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jinshui-field-client-'));
+  fs.cpSync(CLIENT_DIST, clientDir, { recursive: true });
+  const database = await createTestDatabase('embedded');
+  const { app, db } = await buildApp(testConfig({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, clientDir }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db,
+    async close() {
+      await app.close();
+      await database.drop();
+      fs.rmSync(clientDir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('field mode on a phone in Chromium', { timeout: 120_000 }, () => {
-  let server: TestServer;
+  let server: FieldServer;
   let grid: string;
   let coordinator: string;
   /** Compounds of the grid by use: each test changes its own. */
@@ -64,7 +96,7 @@ describe('field mode on a phone in Chromium', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     requireBuiltClient();
-    server = await startTestServer({ backend: 'embedded' });
+    server = await startFieldServer();
     // The grid with the most compounds in the campaign's working statuses: every test gets a point of its own.
     const rows = await server.db.query<Target & { grid: string }>(
       `SELECT id, name, status, version, left(region_code, 14) AS grid FROM compounds
@@ -154,12 +186,13 @@ describe('field mode on a phone in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('changes a status in two taps, and the change reaches an open wall', async () => {
-    const wall = await context.newPage();
-    await wall.setViewportSize({ width: 1920, height: 1080 });
+    // The wall is another device: its own browser (a page of this context would share, and replace, the
+    // coordinator's stored sign-in with the display token).
+    const wallBrowser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    const wall = await (await wallBrowser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' })).newPage();
     await wall.goto(`${server.url}/wall?token=${encodeURIComponent(await login(server.url, 'display'))}`);
     await wall.waitForSelector('[data-testid="wall"][data-live-status="live"]', { timeout: READY_TIMEOUT });
-    await page.bringToFront();
-
+    
     const p = points.twoTaps;
     const sheet = await openSheet(p.id, 'ready'); // tap 1
     // One big button per status the server allows next.
@@ -183,7 +216,7 @@ describe('field mode on a phone in Chromium', { timeout: 120_000 }, () => {
     const entry = wall.locator(`[data-testid="change-feed"] li[data-seq="${last.seq}"]`);
     await entry.waitFor({ timeout: 5000 });
     expect(await entry.innerText()).toContain(p.name);
-    await wall.close();
+    await wallBrowser.close();
   });
 
   it('queues two changes while offline (badge 2) and lands them in order when back online', async () => {
