@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { ChangeEvent } from '$contract/events';
+import { TRANSITIONS } from '$contract/layers';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../server/src/app.js';
 import type { Db } from '../../server/src/db/db.js';
@@ -201,6 +202,9 @@ describe('field mode on a phone in Chromium', { timeout: 120_000 }, () => {
     expect(await buttons.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(allowed);
     expect((await buttons.first().boundingBox())!.height).toBeGreaterThanOrEqual(56);
     await sheet.locator('[data-testid="sheet-note"]').fill('现场已核实');
+    // A photo of the site (any real PNG will do: a crop of this very page).
+    const photo = await page.screenshot({ clip: { x: 0, y: 0, width: 40, height: 40 } });
+    await sheet.locator('[data-testid="sheet-photo"]').setInputFiles({ name: 'site.png', mimeType: 'image/png', buffer: photo });
     await shot('field-sheet.png');
     const next = allowed[0];
     await buttons.first().tap(); // tap 2
@@ -213,10 +217,32 @@ describe('field mode on a phone in Chromium', { timeout: 120_000 }, () => {
     const events = await history(p.id);
     const last = events.at(-1)!;
     expect(last).toMatchObject({ actor: coordinator, after: expect.objectContaining({ status: next, note: '现场已核实' }) });
+    // The photo went up before the change and is recorded with it.
+    const photos = last.after!.photos as string[];
+    expect(photos).toHaveLength(1);
+    const stored = await fetch(`${server.url}/api/photos/${photos[0]}`, { headers: { authorization: `Bearer ${await login(server.url, coordinator)}` } });
+    expect(stored.status).toBe(200);
+    expect(Buffer.from(await stored.arrayBuffer()).equals(photo)).toBe(true);
     const entry = wall.locator(`[data-testid="change-feed"] li[data-seq="${last.seq}"]`);
     await entry.waitFor({ timeout: 5000 });
     expect(await entry.innerText()).toContain(p.name);
     await wallBrowser.close();
+  });
+
+  it("shows someone else's change in place, without a reload", async () => {
+    const p = points.offline;
+    expect(await row(p.id).getAttribute('data-status')).toBe(p.status);
+    const url = page.url();
+    // pending → in_progress, in_progress → done: each can be moved back (in_progress → pending, done → in_progress).
+    const next = TRANSITIONS.compounds[p.status][0];
+    const res = await (await api('leader')).patch(`/api/layers/compounds/${p.id}`, { status: next, version: p.version, note: '街道调度' });
+    expect(res.status).toBe(200);
+    await expect.poll(() => row(p.id).getAttribute('data-status'), { timeout: 5000 }).toBe(next);
+    expect(page.url()).toBe(url);
+    // Undo, so the offline test starts from the point as picked.
+    const back = await (await api('leader')).patch(`/api/layers/compounds/${p.id}`, { status: p.status, version: p.version + 1 });
+    expect(back.status).toBe(200);
+    await expect.poll(() => row(p.id).getAttribute('data-status'), { timeout: 5000 }).toBe(p.status);
   });
 
   it('queues two changes while offline (badge 2) and lands them in order when back online', async () => {
@@ -306,6 +332,25 @@ describe('field mode on a phone in Chromium', { timeout: 120_000 }, () => {
     expect(await row(points.conflict.id).getAttribute('data-status')).toBe('done');
     await shot('field-offline-reload.png');
     await context.setOffline(false);
+  });
+
+  it('opens read-only for a display account: its region, no status buttons', async () => {
+    const other = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    try {
+      const viewer = await (await other.newContext({ locale: 'zh-CN', ...PHONE })).newPage();
+      await viewer.goto(`${server.url}/field`);
+      await viewer.fill('input[name="username"]', 'display');
+      await viewer.fill('input[name="password"]', DEMO_PASSWORD);
+      await viewer.tap('button[type="submit"]');
+      await viewer.waitForSelector(`${FIELD}[data-status="ready"]`, { timeout: READY_TIMEOUT });
+      expect(await viewer.locator('[data-testid="grid-name"]').innerText()).toBe('金水区');
+      await viewer.locator('[data-testid="point-row"]').first().tap();
+      await viewer.waitForSelector('[data-testid="status-sheet"][data-state="ready"]');
+      expect(await viewer.locator('[data-testid="next-status"]').count()).toBe(0);
+      expect(await viewer.locator('[data-testid="status-sheet"]').innerText()).toContain('当前账号只能查看');
+    } finally {
+      await other.close();
+    }
   });
 
   it('raised no page errors and asked nothing of the internet', () => {

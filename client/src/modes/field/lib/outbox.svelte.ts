@@ -161,7 +161,7 @@ export class Outbox {
     }
     if (typeof BroadcastChannel !== 'undefined') {
       this.#channel = new BroadcastChannel(`${CHANNEL_NAME}:${this.#options.dbName}`);
-      this.#channel.onmessage = () => void this.#reload();
+      this.#channel.onmessage = () => void this.ready.then(() => this.#reload(), () => undefined);
     }
     this.ready.catch((err) => console.error('outbox: IndexedDB is unavailable', err));
     void this.#probe().then((reachable) => reachable || this.#scheduleRetry());
