@@ -171,6 +171,36 @@ describe('field mode on a phone in Chromium', { timeout: 120_000 }, () => {
     await shot('field-list.png');
   });
 
+  it('sorts by distance once the user asks: campaign targets first, each group nearest first', async () => {
+    const coord = await api(coordinator);
+    const fc = (await coord.get(`/api/layers/compounds?region=${grid}`)).body as { features: { properties: { id: string }; geometry: { coordinates: [number, number] } }[] };
+    const campaigns = ((await coord.get('/api/campaigns')).body as { id: string; status: string }[]).filter((c) => c.status === 'active');
+    const targets = new Set<string>();
+    for (const c of campaigns) for (const id of ((await coord.get(`/api/campaigns/${c.id}/targets?region=${grid}`)).body as { ids: string[] }).ids) targets.add(id);
+    // Stand on a point that is not a target: it must come first among the others, after every target.
+    const here = fc.features.find((f) => !targets.has(f.properties.id)) ?? fc.features[0];
+    const [lng, lat] = here.geometry.coordinates;
+    await context.grantPermissions(['geolocation'], { origin: new URL(server.url).origin });
+    await context.setGeolocation({ latitude: lat, longitude: lng });
+    await page.tap('[data-testid="sort-distance"]');
+    await expect.poll(() => page.locator('[data-testid="sort-distance"]').innerText()).toBe('已按距离排序');
+
+    const rows = await page.locator('[data-testid="point-row"]').evaluateAll((els) =>
+      els.map((e) => ({ id: e.getAttribute('data-key')!.split('/')[1], target: e.getAttribute('data-target') === 'true', distance: e.querySelector('.distance')?.textContent ?? '' })),
+    );
+    const metres = (d: string) => (d.endsWith(' km') ? parseFloat(d) * 1000 : parseFloat(d));
+    const firstOther = rows.findIndex((r) => !r.target);
+    expect(rows.slice(firstOther).every((r) => !r.target)).toBe(true);
+    if (!targets.has(here.properties.id)) {
+      expect(rows[firstOther].id).toBe(here.properties.id);
+      expect(rows[firstOther].distance).toBe('0 m');
+    }
+    for (const group of [rows.slice(0, firstOther), rows.slice(firstOther)]) {
+      const d = group.map((r) => metres(r.distance));
+      expect(d).toEqual([...d].sort((a, b) => a - b));
+    }
+  });
+
   it('shows the grid on a map; a tap on a point opens its sheet', async () => {
     await page.tap('[data-testid="view-map"]');
     await page.waitForSelector(READY, { timeout: READY_TIMEOUT });
