@@ -36,6 +36,10 @@ import { SearchRepository } from './search/search.repository.js';
 import { searchRoutes } from './search/search.routes.js';
 import { Realtime } from './realtime/realtime.js';
 import { createRedisAdapter } from './realtime/redis.js';
+import { PhotoFiles } from './photos/photos.files.js';
+import { PhotosRepository } from './photos/photos.repository.js';
+import { PhotosService } from './photos/photos.service.js';
+import { photosRoutes } from './photos/photos.routes.js';
 import { RegionsRepository } from './regions/regions.repository.js';
 import { RegionsService } from './regions/regions.service.js';
 import { regionsRoutes } from './regions/regions.routes.js';
@@ -44,6 +48,9 @@ const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../
 
 /** Paths the single-page client never owns: unknown ones answer a JSON 404, not index.html. */
 const API_PREFIXES = ['/api/', '/socket.io/', '/tiles/', '/ogc', '/docs'];
+
+/** Built files a browser must revalidate on every load (vite.config.ts, field PWA). */
+const NO_CACHE_FILES = new Set(['sw.js', 'manifest.webmanifest']);
 
 /** Machine codes for the 4xx that Fastify itself raises (malformed JSON, wrong content type, body too large …). */
 const CLIENT_ERROR_CODES: Record<number, string> = {
@@ -132,7 +139,15 @@ export async function buildApp(config: Config): Promise<App> {
   });
 
   if (fs.existsSync(path.join(config.clientDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: config.clientDir, wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: config.clientDir,
+      wildcard: false,
+      index: ['index.html'],
+      // The field service worker and its manifest must be revalidated on every load, or phones keep an old build.
+      setHeaders(reply, file) {
+        if (NO_CACHE_FILES.has(path.basename(file))) reply.header('Cache-Control', 'no-cache');
+      },
+    });
   } else {
     app.log.warn(`No built client in ${config.clientDir}: run "npm run build" to serve the dashboard`);
   }
@@ -195,6 +210,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(usersRoutes, { users });
   await app.register(searchRoutes, { search: new SearchRepository(db) });
   await app.register(exportRoutes, { exporter: new ExportService(layers) });
+  await app.register(photosRoutes, { photos: new PhotosService(db, new PhotosRepository(db), new PhotoFiles(config.dataDir), layers) });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];

@@ -7,6 +7,8 @@ import { testConfig } from './templates.js';
 export interface TestServer {
   url: string;
   db: Db;
+  /** The server's DATA_DIR (uploads, secrets; the embedded database too). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function startTestServer({ backend = 'embedded' as Backend } = {}):
   return {
     url: `http://127.0.0.1:${port}`,
     db,
+    dataDir: database.dataDir,
     async close() {
       await app.close();
       await database.drop();

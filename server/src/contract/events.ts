@@ -41,6 +41,8 @@ export interface StatusPatch {
   status: string;
   note?: string;
   version: number;
+  /** Ids (PhotoRef.id) of photos already uploaded for this same point; recorded in the event's `after.photos`. */
+  photos?: string[];
 }
 export interface PatchResult {
   feature: GeoJSON.Feature;

@@ -85,6 +85,16 @@ export class LayersRepository {
     return row?.inside ?? false;
   }
 
+  /** Of the given photo ids, those not uploaded for this point (migrations/007). */
+  async unknownPhotos(tx: Queryable, layer: LayerName, id: string, photoIds: string[]): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>(
+      `SELECT u.id FROM unnest($3::text[]) AS u(id)
+        WHERE NOT EXISTS (SELECT 1 FROM photo_attachments a WHERE a.photo_id = u.id AND a.layer = $1 AND a.feature_id = $2)`,
+      [layer, id, photoIds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async updateStatus(tx: Queryable, layer: LayerName, id: string, status: string, changes: ColumnChange[] = []): Promise<GeoJSON.Feature> {
     const model = LAYER_MODELS[layer];
     const sets = changes.map((c, i) => `${c.column} = $${i + 3}`);

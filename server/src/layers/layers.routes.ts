@@ -82,6 +82,13 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
             status: { type: 'string', minLength: 1, maxLength: 40 },
             note: { type: 'string', maxLength: 1000 },
             version: { type: 'integer', minimum: 1 },
+            photos: {
+              type: 'array',
+              description: 'ids of photos already uploaded for this point (POST …/photos); recorded in the event',
+              maxItems: 10,
+              uniqueItems: true,
+              items: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            },
           },
         },
       },

@@ -1,4 +1,4 @@
-import type { Db } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import type { SessionUser } from '../contract/auth.js';
 import type { ChangeEvent, ChangeMessage, PatchResult, StatusPatch } from '../contract/events.js';
 import { TRANSITIONS, isLayerName, type LayerName } from '../contract/layers.js';
@@ -87,12 +87,10 @@ export class LayersService {
           return { result: claim.response as PatchResult, message: undefined };
         }
       }
-      const current = await this.layers.find(layer, id, tx, true);
-      if (!current) throw notFound(`${layer} ${id}`);
-      if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
-      // Spatial check against the stored geometry: a region code sent by a client proves nothing.
-      if (!(await this.layers.isInside(tx, layer, id, userRoots(user)))) {
-        throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${userRoots(user).join(', ')})`);
+      const current = await this.writable(tx, user, layer, id, true);
+      if (patch.photos?.length) {
+        const unknown = await this.layers.unknownPhotos(tx, layer, id, patch.photos);
+        if (unknown.length) throw new AppError(400, 'unknown_photo', `Upload these photos for this point first: ${unknown.join(', ')}`, unknown);
       }
       const props = current.properties!;
       if (props.version !== patch.version) {
@@ -119,12 +117,39 @@ export class LayersService {
         op: 'update',
         before,
         // The name rides along so a feed can say what changed even from the log alone (catch-up has no feature).
-        after: { ...after, name: props.name, ...(patch.note ? { note: patch.note } : {}) },
+        after: { ...after, name: props.name, ...(patch.note ? { note: patch.note } : {}), ...(patch.photos?.length ? { photos: patch.photos } : {}) },
       }, idempotencyKey ? { username: user.username, key: idempotencyKey, feature } : undefined);
       return { result: { feature, seq: event.seq } as PatchResult, message: { ...event, feature } };
     });
     if (outcome.message) this.publish(outcome.message);
     return outcome.result;
+  }
+
+  /**
+   * The write check of a PATCH (404 → 403: display accounts, points outside the user's area, spatially) for writes
+   * about a point that do not change it, such as a photo upload. Returns the point.
+   */
+  async requireWritable(user: SessionUser, layerName: string, id: string): Promise<{ layer: LayerName; feature: GeoJSON.Feature }> {
+    const layer = this.requireLayer(layerName);
+    return { layer, feature: await this.writable(this.db, user, layer, id) };
+  }
+
+  /** 404 → 403 (display accounts; points outside the user's area) in API.md's order; `lock` for a PATCH. */
+  private async writable(tx: Queryable, user: SessionUser, layer: LayerName, id: string, lock = false): Promise<GeoJSON.Feature> {
+    const feature = await this.layers.find(layer, id, tx, lock);
+    if (!feature) throw notFound(`${layer} ${id}`);
+    if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
+    // Spatial check against the stored geometry: a region code sent by a client proves nothing.
+    if (!(await this.layers.isInside(tx, layer, id, userRoots(user)))) {
+      throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${userRoots(user).join(', ')})`);
+    }
+    return feature;
+  }
+
+  /** The point, when the user may read it (404 → 403). */
+  async requireReadable(user: SessionUser, layerName: string, id: string): Promise<{ layer: LayerName; feature: GeoJSON.Feature }> {
+    const layer = this.requireLayer(layerName);
+    return { layer, feature: await this.readable(user, layer, id) };
   }
 
   private async readable(user: SessionUser, layer: LayerName, id: string): Promise<GeoJSON.Feature> {
