@@ -1,0 +1,158 @@
+/**
+ * GeoJSON: a FeatureCollection streamed feature by feature with stream-json (a 100,000-feature file is never
+ * held whole), or a single Feature, or a bare geometry. Row = 1-based feature number.
+ *
+ * stream-json yields tokens; a small state machine keeps the top-level members (type, crs …) and hands each
+ * element of `features` to its own Assembler, so memory holds one feature at a time.
+ * An old-style (2008) `crs` member naming EPSG:4490 or 4326 before `features` is honoured, as ogr2ogr writes it.
+ */
+import fs from 'node:fs';
+import { Assembler } from 'stream-json/assembler.js';
+import { parser } from 'stream-json/parser.js';
+import type { ImportCrs } from '../../contract/imports.js';
+import { conversionFor, type CrsConversion } from '../crs.js';
+import { SourceError, type ReadOptions, type Source, type SourceRecord } from '../source.js';
+import { toRecord } from './geometry.js';
+import { makeSource, tidyProperties } from './kit.js';
+
+type Token = { name: string; value?: unknown };
+
+const GEOMETRY_TYPES = ['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection'];
+
+/** EPSG code named by a GeoJSON 2008 `crs` member, mapped to the CRSs we accept; undefined when absent. */
+function crsMember(crs: unknown): ImportCrs | undefined {
+  const name = (crs as { properties?: { name?: unknown } } | null)?.properties?.name;
+  if (typeof name !== 'string') return undefined;
+  if (/CRS84$|EPSG:{1,2}4326$/i.test(name)) return 'wgs84';
+  if (/EPSG:{1,2}4490$/i.test(name)) return 'cgcs2000';
+  throw new SourceError('unreadable', `unsupported coordinate system in the GeoJSON "crs" member: ${name}`);
+}
+
+export async function openGeojson(file: string, options: ReadOptions): Promise<Source> {
+  const total = (await fs.promises.stat(file)).size;
+  const input = fs.createReadStream(file);
+  let conversion: CrsConversion = conversionFor(options.crs ?? 'wgs84');
+
+  async function* records(): AsyncGenerator<SourceRecord> {
+    const tokens = input.pipe(parser.asStream({ streamValues: false }));
+    input.on('error', (err) => tokens.destroy(err));
+    let depth = 0;
+    let key: string | null = null;
+    // Top-level member being assembled (anything but `features`), and the feature being assembled.
+    let member: Assembler | null = null;
+    let feature: Assembler | null = null;
+    let inFeatures = false;
+    let seenFeatures = false;
+    let row = 0;
+    const top: Record<string, unknown> = {};
+    const asFeature = (f: unknown): SourceRecord => {
+      row += 1;
+      const { type, geometry, properties } = (f ?? {}) as { type?: unknown; geometry?: unknown; properties?: unknown };
+      const props = tidyProperties(properties as Record<string, unknown>);
+      if (type !== 'Feature') return { row, geometry: null, properties: props, error: 'not a GeoJSON Feature' };
+      return toRecord(row, geometry, props, conversion);
+    };
+    try {
+      for await (const tok of tokens as AsyncIterable<Token>) {
+        if (feature) {
+          feature.consume(tok as never);
+          if (feature.done) {
+            const value = feature.current;
+            feature = null;
+            yield asFeature(value);
+          }
+          continue;
+        }
+        if (member) {
+          member.consume(tok as never);
+          if (member.done) {
+            top[key!] = member.current;
+            if (key === 'crs') {
+              const named = crsMember(member.current);
+              if (named) conversion = conversionFor(named);
+            }
+            member = null;
+            key = null;
+          }
+          continue;
+        }
+        if (depth === 0) {
+          if (tok.name !== 'startObject') throw new SourceError('unreadable', 'not GeoJSON: the file is not a JSON object');
+          depth = 1;
+          continue;
+        }
+        if (inFeatures) {
+          if (tok.name === 'endArray') {
+            inFeatures = false;
+            key = null;
+          } else {
+            // Each element (normally an object) is assembled on its own.
+            feature = new Assembler();
+            feature.consume(tok as never);
+            if (feature.done) {
+              const value = feature.current;
+              feature = null;
+              yield asFeature(value);
+            }
+          }
+          continue;
+        }
+        if (tok.name === 'keyValue') {
+          key = String(tok.value);
+          continue;
+        }
+        if (tok.name === 'endObject') {
+          depth = 0;
+          continue;
+        }
+        if (key === 'features' && tok.name === 'startArray') {
+          inFeatures = true;
+          seenFeatures = true;
+          continue;
+        }
+        member = new Assembler();
+        member.consume(tok as never);
+        if (member.done) {
+          top[key!] = member.current;
+          member = null;
+          key = null;
+        }
+      }
+      if (seenFeatures) {
+        if (top.type !== undefined && top.type !== 'FeatureCollection') {
+          throw new SourceError('unreadable', `not GeoJSON: a "features" member in an object of type ${JSON.stringify(top.type)}`);
+        }
+        return;
+      }
+      if (top.type === 'Feature') {
+        yield asFeature(top);
+      } else if (typeof top.type === 'string' && GEOMETRY_TYPES.includes(top.type)) {
+        row += 1;
+        yield toRecord(row, top, {}, conversion);
+      } else if (top.type === 'FeatureCollection') {
+        throw new SourceError('unreadable', 'the FeatureCollection has no "features" array');
+      } else {
+        throw new SourceError('unreadable', `not GeoJSON: type ${JSON.stringify(top.type ?? null)}`);
+      }
+    } catch (err) {
+      if (err instanceof SourceError) throw err;
+      throw new SourceError('unreadable', `invalid JSON: ${(err as Error).message}`);
+    } finally {
+      tokens.destroy();
+      input.destroy();
+    }
+  }
+
+  return makeSource({
+    format: 'geojson',
+    // The reported CRS is the option's; a crs member seen while streaming converts the records accordingly.
+    get crs() {
+      return conversion.crs;
+    },
+    progress: () => ({ read: input.bytesRead, total }),
+    records,
+    cleanup: () => {
+      input.destroy();
+    },
+  });
+}
