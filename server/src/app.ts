@@ -36,6 +36,10 @@ import { createRedisAdapter } from './realtime/redis.js';
 import { RegionsRepository } from './regions/regions.repository.js';
 import { RegionsService } from './regions/regions.service.js';
 import { regionsRoutes } from './regions/regions.routes.js';
+import { ImportRepository } from './importers/import.repository.js';
+import { ImportService } from './importers/import.service.js';
+import { importRoutes } from './importers/import.routes.js';
+import { openSource } from './importers/readers/index.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 
@@ -170,6 +174,7 @@ export async function buildApp(config: Config): Promise<App> {
     realtime.publish(m),
   );
   const campaigns = new CampaignsService(new CampaignsRepository(db), regions);
+  const imports = new ImportService(db, new ImportRepository(), eventsRepository, openSource, (m) => realtime.publish(m));
 
   await app.register(healthRoutes, { db, version: pkg.version });
   await app.register(authRoutes, { auth });
@@ -180,6 +185,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(campaignsRoutes, { campaigns });
   await app.register(searchRoutes, { search: new SearchRepository(db) });
   await app.register(exportRoutes, { exporter: new ExportService(layers) });
+  await app.register(importRoutes, { imports, tmpDir: path.join(config.dataDir, 'tmp'), maxBytes: config.importMaxBytes });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];
