@@ -110,7 +110,8 @@ export class ImportService {
 
         progress('validating', total);
         const bad = await this.imports.validate(tx, target.layer, geometryTypes(target.layer));
-        const report: ImportReport = { ...base, total, bad, badCount: bad.length };
+        // Read only now: a GeoJSON reader learns a `crs` member while it streams.
+        const report: ImportReport = { ...base, crs: source.crs, total, bad, badCount: bad.length };
         if ((bad.length && !options.skipBad) || bad.length === total) throw new Rejected(report);
 
         progress('writing', total);

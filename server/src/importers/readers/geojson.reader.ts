@@ -47,8 +47,10 @@ export async function openGeojson(file: string, options: ReadOptions): Promise<S
     const top: Record<string, unknown> = {};
     const asFeature = (f: unknown): SourceRecord => {
       row += 1;
-      const { type, geometry, properties } = (f ?? {}) as { type?: unknown; geometry?: unknown; properties?: unknown };
+      const { type, geometry, properties, id } = (f ?? {}) as { type?: unknown; geometry?: unknown; properties?: unknown; id?: unknown };
       const props = tidyProperties(properties as Record<string, unknown>);
+      // A Feature's own `id` (RFC 7946 §3.2) identifies it as well as a property does (our exports write both).
+      if ((typeof id === 'string' || typeof id === 'number') && props.id === undefined) props.id = id;
       if (type !== 'Feature') return { row, geometry: null, properties: props, error: 'not a GeoJSON Feature' };
       return toRecord(row, geometry, props, conversion);
     };
