@@ -3,7 +3,7 @@
  * (archive.ts), then read feature by feature with the `shapefile` package, streaming the .shp and .dbf.
  *
  * Text encoding of the .dbf: the option, else the .cpg, else the .dbf header's language driver (0x4D = GBK, as
- * ArcGIS writes for code page 936), else UTF-8. `shapefile` decodes with the text-encoding polyfill, which
+ * ArcGIS writes for code page 936), else UTF-8 when the first 64 KB decode as UTF-8, else GBK. `shapefile` decodes with the text-encoding polyfill, which
  * knows GBK and GB18030.
  * CRS: the .prj wins over the option (crs.ts: WGS84 and CGCS2000, geographic or projected); no .prj → the option.
  */
@@ -26,12 +26,30 @@ export function cpgLabel(cpg: string): string | undefined {
   return undefined;
 }
 
-async function dbfLanguageDriver(dbf: string): Promise<number | undefined> {
+/** The .dbf header's language driver id, and whether its first 64 KB (field names, first records) are UTF-8. */
+async function inspectDbf(dbf: string): Promise<{ ldid?: number; utf8: boolean }> {
   const fh = await fs.promises.open(dbf, 'r');
   try {
-    const buf = Buffer.alloc(32);
-    const { bytesRead } = await fh.read(buf, 0, 32, 0);
-    return bytesRead >= 30 ? buf[29] : undefined;
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    // Only text is judged: the field names (11 bytes at the start of each 32-byte descriptor) and the records
+    // after the header. Descriptor bytes such as a field width of 254 (0xFE) are not UTF-8 and must not count.
+    const headerLength = bytesRead >= 32 ? buf.readUInt16LE(8) : 0;
+    const text: Buffer[] = [];
+    for (let off = 32; off + 32 <= Math.min(headerLength, bytesRead) && buf[off] !== 0x0d; off += 32) {
+      const name = buf.subarray(off, off + 11);
+      const nul = name.indexOf(0);
+      text.push(nul >= 0 ? name.subarray(0, nul) : name, Buffer.from(' '));
+    }
+    if (headerLength < bytesRead) text.push(buf.subarray(headerLength, bytesRead));
+    let utf8 = true;
+    try {
+      // stream: true tolerates a character cut at the end of the sample.
+      new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(text), { stream: true });
+    } catch {
+      utf8 = false;
+    }
+    return { ldid: bytesRead >= 30 ? buf[29] : undefined, utf8 };
   } finally {
     await fh.close();
   }
@@ -44,9 +62,10 @@ async function encodingOf(extracted: ExtractedShapefile, options: ReadOptions): 
     const label = cpgLabel(await fs.promises.readFile(cpg, 'latin1'));
     if (label) return label;
   }
-  const ldid = await dbfLanguageDriver(extracted.parts['.dbf']!);
+  const { ldid, utf8 } = await inspectDbf(extracted.parts['.dbf']!);
   if (ldid === 0x4d) return 'gbk';
-  return 'utf-8';
+  // No .cpg, no code page in the header: text that is not valid UTF-8 is, in a Chinese office, GBK.
+  return utf8 ? 'utf-8' : 'gbk';
 }
 
 async function conversionOf(extracted: ExtractedShapefile, options: ReadOptions): Promise<CrsConversion> {
