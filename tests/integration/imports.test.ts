@@ -1,0 +1,252 @@
+// Imports through the service and through POST /api/imports, on real PostGIS (both backends), with real files
+// (the readers' fixtures in tests/fixtures/imports and files written here); nothing of ours is mocked.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distance } from '@turf/turf';
+import gcoord from 'gcoord';
+import { BACKENDS } from '../helpers/db.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { client, login } from '../helpers/api.js';
+import { ROOT, TMP } from '../helpers/templates.js';
+import { ImportService } from '../../server/src/importers/import.service.js';
+import { ImportRepository } from '../../server/src/importers/import.repository.js';
+import { EventsRepository } from '../../server/src/events/events.repository.js';
+import { openSource } from '../../server/src/importers/readers/index.js';
+import type { ChangeMessage } from '../../server/src/contract/events.js';
+import type { ImportReport } from '../../server/src/contract/imports.js';
+
+const FIXTURES = path.join(ROOT, 'tests/fixtures/imports');
+const fixture = (name: string) => path.join(FIXTURES, name);
+
+/** Points well inside the sample district (sample compounds), WGS84. */
+const INSIDE: [number, number][] = [
+  [113.694949, 34.862136],
+  [113.695496, 34.857847],
+  [113.736613, 34.88052],
+];
+/** Zhongyuan district, west of Jinshui: a fine point, outside the district. */
+const OUTSIDE: [number, number] = [113.55, 34.72];
+
+/** Upload temp files left in the DATA_DIR/tmp of any test database of this run (there should be none). */
+const uploadsLeft = () =>
+  fs
+    .readdirSync(TMP)
+    .filter((d) => d.startsWith('t_') && fs.existsSync(path.join(TMP, d, 'tmp')))
+    .flatMap((d) => fs.readdirSync(path.join(TMP, d, 'tmp')));
+
+let fileNo = 0;
+/** Writes a file of this test run and returns its path. */
+function writeFile(ext: string, content: string | object): string {
+  const dir = path.join(TMP, 'import-files');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `f${process.pid}-${++fileNo}${ext}`);
+  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+const feature = (properties: Record<string, unknown>, geometry: unknown, id?: string) => ({ type: 'Feature', ...(id ? { id } : {}), properties, geometry });
+const point = ([lon, lat]: [number, number]) => ({ type: 'Point', coordinates: [lon, lat] });
+const collection = (features: unknown[]) => ({ type: 'FeatureCollection', features });
+const compound = (name: string, extra: Record<string, unknown> = {}) => ({ name, kind: 'commercial', propertyService: 'red', ...extra });
+
+describe.each(BACKENDS)('imports on %s', (backend) => {
+  let server: TestServer;
+  let adminToken: string;
+  let service: ImportService;
+  const published: ChangeMessage[] = [];
+
+  /** Row counts of every table an import may touch, and the event count. */
+  const snapshot = async () => {
+    const [row] = await server.db.query(
+      `SELECT (SELECT count(*) FROM compounds) AS compounds, (SELECT count(*) FROM projects) AS projects,
+              (SELECT count(*) FROM disputes) AS disputes, (SELECT count(*) FROM regions) AS regions,
+              (SELECT count(*) FROM events) AS events, (SELECT last FROM event_seq) AS seq,
+              (SELECT md5(string_agg(id || region_code || version, ',' ORDER BY id)) FROM compounds) AS compound_hash,
+              (SELECT md5(string_agg(code || ST_AsBinary(geom)::text, ',' ORDER BY code)) FROM regions) AS region_hash`,
+    );
+    return row;
+  };
+
+  const upload = async (file: string, query: string, token = adminToken, name = path.basename(file)) => {
+    const res = await fetch(`${server.url}/api/imports?${query}&filename=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: fs.readFileSync(file),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({ backend });
+    adminToken = await login(server.url, 'admin');
+    service = new ImportService(server.db, new ImportRepository(), new EventsRepository(server.db), openSource, (m) => published.push(m));
+  });
+  afterAll(() => server?.close());
+
+  it('imports a GeoJSON layer over HTTP: rows placed by PostGIS, one import event in /api/events', async () => {
+    const before = await snapshot();
+    const file = writeFile(
+      '.geojson',
+      collection([
+        feature(compound('导入一号院'), point(INSIDE[0])),
+        feature(compound('导入二号院', { kind: '无主管楼院', propertyService: '红色物业', status: '整治中' }), point(INSIDE[1])),
+        feature({ 名称: '导入三号院', 楼院类型: '单位自管', 物业服务: '无物业', 四位一体: '是' }, point(INSIDE[2])),
+      ]),
+    );
+    const res = await upload(file, 'layer=compounds');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ layer: 'compounds', format: 'geojson', crs: 'wgs84', total: 3, imported: 3, created: 3, skipped: 0, badCount: 0, committed: true, seq: before.seq + 1 });
+
+    const rows = await server.db.query(
+      `SELECT name, kind, property_service, four_in_one, status, region_code, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM compounds WHERE name LIKE '导入%' ORDER BY name`,
+    );
+    expect(rows.map((r) => [r.name, r.kind, r.property_service, r.four_in_one, r.status])).toEqual([
+      ['导入一号院', 'commercial', 'red', false, 'normal'],
+      ['导入三号院', 'unit_owned', 'none', true, 'normal'],
+      ['导入二号院', 'unmanaged', 'red', false, 'in_progress'],
+    ]);
+    for (const r of rows) expect(r.region_code).toMatch(/^410105\d{10}$/);
+    expect([rows[0].lon, rows[0].lat]).toEqual(INSIDE[0]);
+
+    const after = await snapshot();
+    expect(after.compounds).toBe(before.compounds + 3);
+    expect(after.events).toBe(before.events + 1);
+    const events = await client(server.url, adminToken).get(`/api/events?since=${before.seq}`);
+    expect(events.body.events).toEqual([
+      expect.objectContaining({
+        seq: before.seq + 1,
+        actor: 'admin',
+        layer: 'import',
+        op: 'create',
+        regionCode: null,
+        after: expect.objectContaining({ layer: 'compounds', file: path.basename(file), count: 3, crs: 'wgs84' }),
+      }),
+    ]);
+  });
+
+  it('converts a GCJ-02 CSV to WGS84: each point within 1 m of its truth', async () => {
+    const rows = INSIDE.map(([lon, lat], i) => {
+      const [glon, glat] = gcoord.transform([lon, lat], gcoord.WGS84, gcoord.GCJ02) as [number, number];
+      return `火星坐标${i}号院,商品房,红色物业,${glon.toFixed(7)},${glat.toFixed(7)}`;
+    });
+    const file = writeFile('.csv', ['名称,楼院类型,物业服务,经度,纬度', ...rows].join('\n') + '\n');
+    const report = await service.importFile(file, { target: { layer: 'compounds' }, crs: 'gcj02', actor: 'test' });
+    expect(report).toMatchObject({ format: 'csv', crs: 'gcj02', total: 3, imported: 3, committed: true });
+    const stored = await server.db.query(`SELECT name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM compounds WHERE name LIKE '火星坐标%' ORDER BY name`);
+    expect(stored).toHaveLength(3);
+    stored.forEach((r, i) => expect(distance([r.lon, r.lat], INSIDE[i], { units: 'meters' })).toBeLessThan(1));
+  });
+
+  it('rejects a file with bad rows: every bad row with its number and reason, nothing written', async () => {
+    const before = await snapshot();
+    const file = writeFile(
+      '.geojson',
+      collection([
+        feature(compound('好的一号院'), point(INSIDE[0])),
+        feature({ kind: 'commercial', propertyService: 'red' }, point(INSIDE[1])),
+        feature(compound('类别不明院', { kind: 'castle' }), point(INSIDE[1])),
+        feature(compound('区外院'), point(OUTSIDE)),
+        feature(compound('线状院'), { type: 'LineString', coordinates: [INSIDE[0], INSIDE[1]] }),
+        feature(compound('无坐标院'), null),
+        feature(compound('数字院', { fourInOne: 'maybe' }), point(INSIDE[2])),
+        feature(compound('状态不明院', { status: 'flying' }), point(INSIDE[2])),
+      ]),
+    );
+    const res = await upload(file, 'layer=compounds');
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ error: 'import_rejected', message: expect.stringContaining('7 of 8') });
+    const reasons = Object.fromEntries(res.body.details.map((b: { row: number; reason: string }) => [b.row, b.reason]));
+    expect(Object.keys(reasons).map(Number)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(reasons[2]).toMatch(/missing name/);
+    expect(reasons[3]).toMatch(/unknown kind "castle"/);
+    expect(reasons[4]).toBe('outside the district');
+    expect(reasons[5]).toMatch(/geometry is LINESTRING/);
+    expect(reasons[6]).toMatch(/geometry/);
+    expect(reasons[7]).toMatch(/fourInOne "maybe"/);
+    expect(reasons[8]).toMatch(/unknown status "flying"/);
+    expect(res.body.report).toMatchObject({ committed: false, imported: 0, total: 8, badCount: 7 });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('reports an invalid polygon with ST_IsValidReason and writes nothing', async () => {
+    const before = await snapshot();
+    const [x, y] = INSIDE[0];
+    const bowtie = { type: 'Polygon', coordinates: [[[x, y], [x + 0.002, y + 0.002], [x + 0.002, y], [x, y + 0.002], [x, y]]] };
+    const file = writeFile('.geojson', collection([feature({ name: '自交项目', type: 'back_street' }, bowtie)]));
+    const report = await service.importFile(file, { target: { layer: 'projects' }, actor: 'test' });
+    expect(report.committed).toBe(false);
+    expect(report.bad).toEqual([{ row: 1, reason: expect.stringMatching(/^invalid geometry: Self-intersection/) }]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('with skipBad writes only the good rows and says which were left out', async () => {
+    const before = await snapshot();
+    const file = writeFile(
+      '.geojson',
+      collection([
+        feature(compound('跳过测试甲院'), point(INSIDE[0])),
+        feature(compound('跳过测试乙院'), point(OUTSIDE)),
+        feature(compound('跳过测试丙院'), point(INSIDE[1])),
+      ]),
+    );
+    const res = await upload(file, 'layer=compounds&skipBad=true');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ total: 3, imported: 2, skipped: 1, committed: true, bad: [{ row: 2, reason: 'outside the district' }] });
+    const names = await server.db.query(`SELECT name FROM compounds WHERE name LIKE '跳过测试%' ORDER BY name`);
+    expect(names.map((r) => r.name)).toEqual(['跳过测试丙院', '跳过测试甲院']);
+    expect((await snapshot()).events).toBe(before.events + 1);
+  });
+
+  it('updates the features whose id exists (version + 1), inserts the others', async () => {
+    const [existing] = await server.db.query(`SELECT id, version, status FROM compounds ORDER BY id LIMIT 1`);
+    const file = writeFile(
+      '.geojson',
+      collection([
+        feature(compound('改名后的院', { renovation: 'planned' }), point(INSIDE[2]), existing.id),
+        feature(compound('全新编号院'), point(INSIDE[0]), 'import-new-1'),
+      ]),
+    );
+    const report = await service.importFile(file, { target: { layer: 'compounds' }, actor: 'test' });
+    expect(report).toMatchObject({ imported: 2, created: 1, updated: 1, committed: true });
+    const [row] = await server.db.query(`SELECT name, version, status, renovation, ST_X(geom) AS lon FROM compounds WHERE id = $1`, [existing.id]);
+    expect(row).toEqual({ name: '改名后的院', version: existing.version + 1, status: existing.status, renovation: 'planned', lon: INSIDE[2][0] });
+    expect((await server.db.query(`SELECT count(*) AS n FROM compounds WHERE id = 'import-new-1'`))[0].n).toBe(1);
+  });
+
+  it('publishes the import event after commit, with no feature', async () => {
+    published.length = 0;
+    const file = writeFile('.geojson', collection([feature(compound('发布测试院'), point(INSIDE[1]))]));
+    const report = await service.importFile(file, { target: { layer: 'compounds' }, actor: 'cli:tester', fileName: '楼院.geojson' });
+    expect(published).toEqual([
+      expect.objectContaining({ seq: report.seq, layer: 'import', actor: 'cli:tester', feature: null, after: expect.objectContaining({ file: '楼院.geojson' }) }),
+    ]);
+  });
+
+  it('refuses non-admins (403), requests without a token (401), unknown formats and targets (400); nothing written', async () => {
+    const before = await snapshot();
+    const file = writeFile('.geojson', collection([feature(compound('越权院'), point(INSIDE[0]))]));
+    const leader = await login(server.url, 'leader');
+    const coordinator = await login(server.url, 'grid-41010500100101');
+    for (const token of [leader, coordinator]) {
+      const res = await upload(file, 'layer=compounds', token);
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ error: 'forbidden', message: expect.any(String) });
+    }
+    expect((await upload(file, 'layer=compounds', 'not-a-token')).status).toBe(401);
+    const cases = ['layer=unicorns', 'layer=regions', 'layer=compounds&level=grid', 'layer=regions&level=district', 'layer=compounds&crs=mars', 'layer=compounds&colour=red'];
+    for (const q of cases) {
+      const res = await upload(file, q);
+      expect({ q, status: res.status }).toEqual({ q, status: 400 });
+      expect(res.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    }
+    const exe = await upload(file, 'layer=compounds', adminToken, 'virus.exe');
+    expect(exe).toMatchObject({ status: 400, body: { error: 'unsupported_format' } });
+    const garbage = await upload(writeFile('.geojson', '{"type":"FeatureCollection","features":[{"type":'), 'layer=compounds');
+    expect(garbage).toMatchObject({ status: 400, body: { error: 'unreadable' } });
+    const empty = await upload(writeFile('.csv', '名称,经度,纬度\n'), 'layer=compounds');
+    expect(empty).toMatchObject({ status: 400, body: { error: 'unreadable' } });
+    expect(await snapshot()).toEqual(before);
+    expect(uploadsLeft()).toEqual([]);
+  });
+});
