@@ -223,6 +223,92 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
     ]);
   });
 
+  /** Compounds written since `t0` (a database timestamp), in row order. */
+  const compoundsSince = async (t0: string) =>
+    server.db.query(`SELECT name, kind, property_service AS "propertyService", status, region_code AS "regionCode", ST_X(geom) AS lon, ST_Y(geom) AS lat
+                       FROM compounds WHERE created_at >= $1 ORDER BY created_at, ctid`, [t0]);
+  const dbNow = async () => (await server.db.query('SELECT clock_timestamp() AS t'))[0].t as string;
+  const truth = fs
+    .readFileSync(fixture('compounds-gcj02.truth.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',').slice(1).map(Number) as [number, number]);
+
+  it.each([
+    ['compounds.geojson', {}, 'geojson', 'wgs84'],
+    ['compounds.kml', {}, 'kml', 'wgs84'],
+    ['compounds.xlsx', {}, 'xlsx', 'wgs84'],
+    ['compounds-gcj02.csv', { crs: 'gcj02' }, 'csv', 'gcj02'],
+    ['compounds-cgcs2000-gbk.zip', {}, 'shapefile', 'cgcs2000'],
+    ['compounds-cgcs2000-gk.zip', {}, 'shapefile', 'cgcs2000'],
+    ['compounds-gbk-nocpg.zip', { encoding: 'gbk' }, 'shapefile', 'cgcs2000'],
+  ] as const)('imports the fixture %s: six compounds, attributes mapped, each within 1 m of its WGS84 truth', async (name, options, format, crs) => {
+    const t0 = await dbNow();
+    const report = await service.importFile(fixture(name), { target: { layer: 'compounds' }, actor: 'test', ...options });
+    expect(report).toMatchObject({ format, crs, total: 6, imported: 6, created: 6, badCount: 0, committed: true });
+    const rows = await compoundsSince(t0);
+    expect(rows.map((r) => [r.name, r.kind, r.propertyService, r.status])).toEqual([
+      ['文化路32号院', 'commercial', 'commercial', 'normal'],
+      ['电力公司北院', 'unit_owned', 'none', 'normal'],
+      ['医学院西院', 'unit_owned', 'red', 'pending'],
+      ['姚砦路96号院', 'unmanaged', 'red', 'in_progress'],
+      ['紫荆苑', 'commercial', 'commercial', 'done'],
+      ['政六街17号院', 'unmanaged', 'none', 'verified'],
+    ]);
+    rows.forEach((r, i) => {
+      expect(distance([r.lon, r.lat], truth[i], { units: 'meters' })).toBeLessThan(1);
+      expect(r.regionCode).toMatch(/^410105\d{10}$/);
+    });
+  });
+
+  it.each([
+    ['compounds-broken.csv', [2, 3, 4, 5, 6, 7, 8], 9],
+    ['compounds-broken.xlsx', [2, 3, 4, 5, 6, 7, 8], 9],
+    ['compounds-broken.geojson', [2, 3, 4, 5, 6, 7, 8], 9],
+    ['compounds-broken.kml', [2, 3, 4, 5, 6, 7], 7],
+    ['compounds-broken-shp.zip', [2, 3, 4, 5, 6], 6],
+  ] as const)('rejects the fixture %s over HTTP with a reason for each bad row and writes nothing; skipBad writes the rest', async (name, badRows, total) => {
+    const before = await snapshot();
+    const res = await upload(fixture(name), 'layer=compounds');
+    expect(res.status).toBe(422);
+    expect(res.body.error).toBe('import_rejected');
+    expect(res.body.details.map((b: { row: number }) => b.row)).toEqual(badRows);
+    for (const b of res.body.details) expect(b.reason).toEqual(expect.any(String));
+    const reasons: string[] = res.body.details.map((b: { reason: string }) => b.reason);
+    expect(reasons.some((r) => /missing name/.test(r))).toBe(true);
+    expect(reasons.some((r) => /unknown kind/.test(r))).toBe(true);
+    expect(reasons).toContain('outside the district');
+    expect(res.body.report).toMatchObject({ total, badCount: badRows.length, committed: false, imported: 0 });
+    expect(await snapshot()).toEqual(before);
+
+    const t0 = await dbNow();
+    const skipped = await upload(fixture(name), 'layer=compounds&skipBad=true');
+    expect(skipped.status).toBe(200);
+    expect(skipped.body).toMatchObject({ total, imported: total - badRows.length, skipped: badRows.length, committed: true });
+    expect(await compoundsSince(t0)).toHaveLength(total - badRows.length);
+  });
+
+  it.each([
+    ['hostile-bomb.zip', 'hostile_archive'],
+    ['hostile-lying-size.zip', 'hostile_archive'],
+    ['hostile-traversal.zip', 'hostile_archive'],
+    ['hostile-absolute.zip', 'hostile_archive'],
+    ['hostile-backslash.zip', 'hostile_archive'],
+    ['hostile-many-entries.zip', 'hostile_archive'],
+    ['hostile-symlink.zip', 'hostile_archive'],
+    ['compounds-xian80.zip', 'unreadable'],
+    ['two-layers.zip', 'unreadable'],
+    ['no-shp.zip', 'unreadable'],
+  ])('refuses %s with a 400 %s, writes nothing and leaves no temp file', async (name, code) => {
+    const before = await snapshot();
+    const res = await upload(fixture(name), 'layer=compounds');
+    expect(res).toMatchObject({ status: 400, body: { error: code, message: expect.any(String) } });
+    expect(await snapshot()).toEqual(before);
+    expect(uploadsLeft()).toEqual([]);
+    for (const evil of ['/tmp/evil.shp', path.join(TMP, 'evil.shp'), path.join(ROOT, 'evil.shp')]) expect(fs.existsSync(evil)).toBe(false);
+  });
+
   it('refuses non-admins (403), requests without a token (401), unknown formats and targets (400); nothing written', async () => {
     const before = await snapshot();
     const file = writeFile('.geojson', collection([feature(compound('越权院'), point(INSIDE[0]))]));
