@@ -335,4 +335,82 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
     expect(await snapshot()).toEqual(before);
     expect(uploadsLeft()).toEqual([]);
   });
+  // Boundary re-imports last: the successful one replaces the grid level of this database for good.
+  describe('boundary re-import', () => {
+    const sampleGrids = () =>
+      (JSON.parse(fs.readFileSync(path.join(ROOT, 'geodata/jinshui/regions.geojson'), 'utf8')).features as GeoJSON.Feature[])
+        .filter((f) => f.properties!.level === 'grid')
+        .map((f) => ({ ...f, properties: { code: f.properties!.code, name: f.properties!.name, parentCode: f.properties!.parentCode } }));
+    const levelCounts = async () =>
+      (await server.db.query(`SELECT length(code) AS len, count(*)::int AS n FROM regions GROUP BY 1 ORDER BY 1`)).map((r) => [r.len, r.n]);
+
+    it('refuses a level whose regions break the rules (outside the parent, invalid, unclosed) and changes nothing', async () => {
+      const before = await snapshot();
+      const grids = sampleGrids();
+      const moved = grids[5];
+      const shift = (c: any): any => (typeof c[0] === 'number' ? [c[0] + 0.05, c[1]] : c.map(shift));
+      grids[5] = { ...moved, geometry: { ...moved.geometry, coordinates: shift((moved.geometry as GeoJSON.MultiPolygon).coordinates) } as GeoJSON.Geometry };
+      grids[7] = { ...grids[7], properties: { ...grids[7].properties, code: '4101050010010' } };
+      const res = await upload(writeFile('.geojson', collection(grids)), 'layer=regions&level=grid');
+      expect(res.status).toBe(422);
+      expect(res.body.details).toEqual([
+        { row: 6, reason: `not inside its parent region ${moved.properties!.parentCode}` },
+        { row: 8, reason: expect.stringMatching(/^code "4101050010010" is not a grid code/) },
+      ]);
+      expect(await snapshot()).toEqual(before);
+
+      const broken = await upload(fixture('grids-broken.geojson'), 'layer=regions&level=grid');
+      expect(broken.status).toBe(422);
+      expect(broken.body.details.map((b: { row: number }) => b.row)).toEqual([2, 3]);
+      expect(broken.body.details[0].reason).toMatch(/^invalid geometry: Self-intersection/);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('refuses (409) a level that would strand users in regions that no longer exist, naming them; nothing changes', async () => {
+      const before = await snapshot();
+      const res = await upload(fixture('grids-410105001001.geojson'), 'layer=regions&level=grid');
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ error: 'import_rejected', message: expect.stringContaining('grid-41010500100201') });
+      expect(res.body.message).not.toContain('grid-41010500100101 ');
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('replaces the grid level atomically, removes the deeper building groups and re-assigns every point', async () => {
+      const before = await snapshot();
+      const counts = Object.fromEntries(await levelCounts());
+      const [{ n: inBuildingGroups }] = await server.db.query(
+        `SELECT (SELECT count(*) FROM compounds WHERE length(region_code) = 16) + (SELECT count(*) FROM disputes WHERE length(region_code) = 16)
+              + (SELECT count(*) FROM service_centres WHERE length(region_code) = 16) + (SELECT count(*) FROM projects WHERE length(region_code) = 16)
+              + (SELECT count(*) FROM temp_branches WHERE length(region_code) = 16) + (SELECT count(*) FROM member_units WHERE length(region_code) = 16) AS n`,
+      );
+      const [kept] = await server.db.query(`SELECT party_org FROM regions WHERE code = '41010500100101'`);
+      const grids = sampleGrids();
+      grids[0].properties!.name = '重新划定的第一网格';
+      const res = await upload(writeFile('.geojson', collection(grids)), 'layer=regions&level=grid');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        layer: 'regions', level: 'grid', total: grids.length, imported: grids.length, committed: true,
+        removed: counts[14], removedDeeper: counts[16], reassigned: inBuildingGroups,
+      });
+      expect(inBuildingGroups).toBeGreaterThan(0);
+      expect(Object.fromEntries(await levelCounts())).toEqual({ ...counts, 14: grids.length, 16: undefined });
+      const [first] = await server.db.query(`SELECT name, party_org FROM regions WHERE code = $1`, [grids[0].properties!.code]);
+      expect(first.name).toBe('重新划定的第一网格');
+      expect(kept.party_org).toEqual(first.party_org); // figures the boundary file does not carry are kept
+      // Every point sits in its deepest covering region again, now a grid at most.
+      const wrong = await server.db.query(
+        `SELECT t.id FROM compounds AS t
+          WHERE t.region_code IS DISTINCT FROM (SELECT r.code FROM regions AS r WHERE ST_Covers(r.geom, ST_PointOnSurface(t.geom))
+                                                 ORDER BY length(r.code) DESC, r.code LIMIT 1)`,
+      );
+      expect(wrong).toEqual([]);
+      const after = await snapshot();
+      expect(after.events).toBe(before.events + 1);
+      const [event] = await server.db.query(`SELECT layer, after FROM events WHERE seq = $1`, [res.body.seq]);
+      expect(event).toEqual({ layer: 'import', after: expect.objectContaining({ layer: 'regions', level: 'grid', count: grids.length, removedDeeper: counts[16] }) });
+      // The coordinators keep working against the new grids.
+      const coordinator = client(server.url, await login(server.url, 'grid-41010500100101'));
+      expect((await coordinator.get('/api/stats')).status).toBe(200);
+    });
+  });
 });
