@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distance } from '@turf/turf';
 import gcoord from 'gcoord';
-import { BACKENDS } from '../helpers/db.js';
+import { BACKENDS, createTestDatabase, openTestDb } from '../helpers/db.js';
+import { migrate, readMigrations } from '../../server/src/db/migrate.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
 import { ROOT, TMP } from '../helpers/templates.js';
@@ -413,4 +414,36 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       expect((await coordinator.get('/api/stats')).status).toBe(200);
     });
   });
+});
+
+describe.each(BACKENDS)('migration 006 on %s', (backend) => {
+  it('makes every foreign key to regions(code) deferrable, also those of tables an earlier migration added', async () => {
+    const database = await createTestDatabase(backend, { sample: false });
+    const db = await openTestDb(database);
+    try {
+      // Migrations before 006, plus a stand-in for another area's 005 that references regions (user_regions).
+      const dir = fs.mkdtempSync(path.join(TMP, 'migrations-'));
+      for (const f of readMigrations().filter((m) => m.name < '006')) fs.writeFileSync(path.join(dir, f.name), f.sql);
+      fs.writeFileSync(
+        path.join(dir, '005_test_other_area.sql'),
+        'CREATE TABLE test_user_regions (username text NOT NULL, region_code text NOT NULL REFERENCES regions (code));',
+      );
+      await migrate(db, dir);
+      const keys = `SELECT conrelid::regclass::text AS tbl, condeferrable AS deferrable, condeferred AS deferred
+                      FROM pg_constraint WHERE contype = 'f' AND confrelid = 'regions'::regclass ORDER BY 1`;
+      expect((await db.query(keys)).every((k) => !k.deferrable)).toBe(true);
+
+      const [m006] = readMigrations().filter((m) => m.name.startsWith('006'));
+      fs.writeFileSync(path.join(dir, m006.name), m006.sql);
+      expect(await migrate(db, dir)).toEqual([m006.name]);
+      const after = await db.query(keys);
+      expect(after.map((k) => k.tbl)).toEqual(expect.arrayContaining(['regions', 'users', 'compounds', 'disputes', 'test_user_regions']));
+      expect(after.length).toBeGreaterThanOrEqual(9);
+      expect(after.every((k) => k.deferrable && !k.deferred)).toBe(true);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+    // A fresh embedded PostGIS takes a while to create on a busy 2-core machine.
+  }, 240_000);
 });
