@@ -2,11 +2,14 @@
  * GeoJSON: a FeatureCollection streamed feature by feature with stream-json (a 100,000-feature file is never
  * held whole), or a single Feature, or a bare geometry. Row = 1-based feature number.
  *
- * stream-json yields tokens; a small state machine keeps the top-level members (type, crs …) and hands each
- * element of `features` to its own Assembler, so memory holds one feature at a time.
- * An old-style (2008) `crs` member naming EPSG:4490 or 4326 before `features` is honoured, as ogr2ogr writes it.
+ * stream-json yields tokens; a small synchronous state machine (in a Transform, so there is no promise per token)
+ * keeps the top-level members (type, crs …) and hands each element of `features` to its own Assembler, so memory
+ * holds one feature at a time.
+ * An old-style (2008) `crs` member naming EPSG:4490 or 4326 before `features` is honoured, as ogr2ogr writes it;
+ * it wins over the crs option, like a Shapefile's .prj. A Feature's `id` becomes the `id` property.
  */
 import fs from 'node:fs';
+import { Transform } from 'node:stream';
 import { Assembler } from 'stream-json/assembler.js';
 import { parser } from 'stream-json/parser.js';
 import type { ImportCrs } from '../../contract/imports.js';
@@ -54,72 +57,74 @@ export async function openGeojson(file: string, options: ReadOptions): Promise<S
       if (type !== 'Feature') return { row, geometry: null, properties: props, error: 'not a GeoJSON Feature' };
       return toRecord(row, geometry, props, conversion);
     };
-    try {
-      for await (const tok of tokens as AsyncIterable<Token>) {
-        if (feature) {
-          feature.consume(tok as never);
-          if (feature.done) {
-            const value = feature.current;
-            feature = null;
-            yield asFeature(value);
-          }
-          continue;
-        }
-        if (member) {
-          member.consume(tok as never);
-          if (member.done) {
-            top[key!] = member.current;
-            if (key === 'crs') {
-              const named = crsMember(member.current);
-              if (named) conversion = conversionFor(named);
-            }
-            member = null;
-            key = null;
-          }
-          continue;
-        }
-        if (depth === 0) {
-          if (tok.name !== 'startObject') throw new SourceError('unreadable', 'not GeoJSON: the file is not a JSON object');
-          depth = 1;
-          continue;
-        }
-        if (inFeatures) {
-          if (tok.name === 'endArray') {
-            inFeatures = false;
-            key = null;
-          } else {
-            // Each element (normally an object) is assembled on its own.
-            feature = new Assembler();
-            feature.consume(tok as never);
-            if (feature.done) {
-              const value = feature.current;
-              feature = null;
-              yield asFeature(value);
-            }
-          }
-          continue;
-        }
-        if (tok.name === 'keyValue') {
-          key = String(tok.value);
-          continue;
-        }
-        if (tok.name === 'endObject') {
-          depth = 0;
-          continue;
-        }
-        if (key === 'features' && tok.name === 'startArray') {
-          inFeatures = true;
-          seenFeatures = true;
-          continue;
-        }
-        member = new Assembler();
+    /** One token in; a finished feature's record out, or undefined. Synchronous: no promise per token. */
+    const step = (tok: Token): SourceRecord | undefined => {
+      if (feature) {
+        feature.consume(tok as never);
+        if (!feature.done) return undefined;
+        const value = feature.current;
+        feature = null;
+        return asFeature(value);
+      }
+      if (member) {
         member.consume(tok as never);
         if (member.done) {
           top[key!] = member.current;
+          if (key === 'crs') {
+            const named = crsMember(member.current);
+            if (named && seenFeatures && named !== conversion.crs) {
+              throw new SourceError('unreadable', 'the "crs" member comes after the features; put it first or choose the CRS in the import');
+            }
+            if (named) conversion = conversionFor(named);
+          }
           member = null;
           key = null;
         }
+        return undefined;
       }
+      if (depth === 0) {
+        if (tok.name !== 'startObject') throw new SourceError('unreadable', 'not GeoJSON: the file is not a JSON object');
+        depth = 1;
+        return undefined;
+      }
+      if (inFeatures) {
+        if (tok.name === 'endArray') {
+          inFeatures = false;
+          key = null;
+          return undefined;
+        }
+        // Each element (normally an object) is assembled on its own.
+        feature = new Assembler();
+        return step(tok);
+      }
+      if (tok.name === 'keyValue') {
+        key = String(tok.value);
+      } else if (tok.name === 'endObject') {
+        depth = 0;
+      } else if (key === 'features' && tok.name === 'startArray') {
+        inFeatures = true;
+        seenFeatures = true;
+      } else {
+        member = new Assembler();
+        return step(tok);
+      }
+      return undefined;
+    };
+    const features = new Transform({
+      objectMode: true,
+      transform(tok: Token, _enc, done) {
+        try {
+          const record = step(tok);
+          done(null, record);
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+    });
+    tokens.on('error', (err) => features.destroy(err));
+    tokens.pipe(features);
+    try {
+      for await (const record of features as AsyncIterable<SourceRecord>) yield record;
       if (seenFeatures) {
         if (top.type !== undefined && top.type !== 'FeatureCollection') {
           throw new SourceError('unreadable', `not GeoJSON: a "features" member in an object of type ${JSON.stringify(top.type)}`);
@@ -140,6 +145,7 @@ export async function openGeojson(file: string, options: ReadOptions): Promise<S
       if (err instanceof SourceError) throw err;
       throw new SourceError('unreadable', `invalid JSON: ${(err as Error).message}`);
     } finally {
+      features.destroy();
       tokens.destroy();
       input.destroy();
     }
