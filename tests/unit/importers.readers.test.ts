@@ -101,6 +101,33 @@ describe('GeoJSON reader', () => {
     expect(records.every((r) => r.error === undefined)).toBe(true);
   });
 
+  it('streams 100,000 features: records arrive before the file is read, a Feature id becomes the id property', async () => {
+    const file = path.join(tmpRoot, 'big.geojson');
+    const out = fs.createWriteStream(file);
+    out.write('{"type":"FeatureCollection","features":[\n');
+    for (let i = 0; i < 100_000; i++) {
+      const f = { type: 'Feature', id: `cp-${i}`, properties: { name: `楼院${i}` }, geometry: { type: 'Point', coordinates: [113.65 + (i % 1000) * 1e-4, 34.78 + Math.floor(i / 1000) * 1e-4] } };
+      out.write((i ? ',\n' : '') + JSON.stringify(f));
+    }
+    out.write('\n]}\n');
+    await new Promise((resolve) => out.end(resolve));
+    const source = await openSource(file);
+    const iterator = source.records[Symbol.asyncIterator]();
+    const first = (await iterator.next()).value as SourceRecord;
+    expect(first.properties).toEqual({ name: '楼院0', id: 'cp-0' });
+    const { read, total } = source.progress();
+    expect(total).toBeGreaterThan(10_000_000);
+    expect(read).toBeLessThan(total! / 2);
+    let last = first;
+    let count = 1;
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+      count += 1;
+      last = r.value;
+    }
+    expect(count).toBe(100_000);
+    expect(last.row).toBe(100_000);
+  });
+
   it('gives row-level errors with the feature numbers of bad geometries', async () => {
     const { records } = await readAll(fixture('compounds-broken.geojson'));
     expect(records).toHaveLength(9);
@@ -281,6 +308,24 @@ describe('KML reader', () => {
     expect(records).toHaveLength(7);
     expect(errorRows(records)).toEqual([2, 3, 4]);
     expect(records[4].properties).not.toHaveProperty('name');
+  });
+
+  it('drops altitudes and turns a MultiGeometry of polygons into a MultiPolygon', async () => {
+    const file = path.join(tmpRoot, 'parts.kml');
+    const ring = (x: number) => `${x},34.8,0 ${x + 0.01},34.8,0 ${x + 0.01},34.81,0 ${x},34.81,0 ${x},34.8,0`;
+    const poly = (x: number) => `<Polygon><outerBoundaryIs><LinearRing><coordinates>${ring(x)}</coordinates></LinearRing></outerBoundaryIs></Polygon>`;
+    fs.writeFileSync(
+      file,
+      `<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+      <Placemark><name>两块网格</name><MultiGeometry>${poly(113.7)}${poly(113.72)}</MultiGeometry></Placemark>
+      <Placemark><name>点</name><Point><coordinates>113.7,34.8,56.5</coordinates></Point></Placemark>
+      </Document></kml>`,
+    );
+    const { records } = await readAll(file);
+    expect(records[0].geometry?.type).toBe('MultiPolygon');
+    expect((records[0].geometry as GeoJSON.MultiPolygon).coordinates).toHaveLength(2);
+    expect((records[0].geometry as GeoJSON.MultiPolygon).coordinates[0][0][0]).toEqual([113.7, 34.8]);
+    expect(records[1].geometry).toEqual({ type: 'Point', coordinates: [113.7, 34.8] });
   });
 
   it('refuses a KML above the size cap as too_large', async () => {

@@ -120,6 +120,33 @@ export function rangeError(g: GeoJSON.Geometry): string | undefined {
   return undefined;
 }
 
+/**
+ * A GeometryCollection of one kind becomes the matching multi-geometry (KML's MultiGeometry arrives as a
+ * collection; a district drawn in two parts must be a MultiPolygon to be stored), and a collection of one
+ * member becomes that member. Mixed collections stay as they are, for the service to refuse by type.
+ */
+export function simplifyCollection(g: GeoJSON.Geometry): GeoJSON.Geometry {
+  if (g.type !== 'GeometryCollection') return g;
+  const members = g.geometries.map(simplifyCollection);
+  if (members.length === 1) return members[0];
+  if (members.every((m) => m.type === 'Polygon' || m.type === 'MultiPolygon')) {
+    return {
+      type: 'MultiPolygon',
+      coordinates: members.flatMap((m) => (m.type === 'Polygon' ? [m.coordinates] : (m as GeoJSON.MultiPolygon).coordinates)),
+    };
+  }
+  if (members.every((m) => m.type === 'Point' || m.type === 'MultiPoint')) {
+    return { type: 'MultiPoint', coordinates: members.flatMap((m) => (m.type === 'Point' ? [m.coordinates] : (m as GeoJSON.MultiPoint).coordinates)) };
+  }
+  if (members.every((m) => m.type === 'LineString' || m.type === 'MultiLineString')) {
+    return {
+      type: 'MultiLineString',
+      coordinates: members.flatMap((m) => (m.type === 'LineString' ? [m.coordinates] : (m as GeoJSON.MultiLineString).coordinates)),
+    };
+  }
+  return { type: 'GeometryCollection', geometries: members };
+}
+
 /** Builds a record from a raw geometry: checked, converted to WGS84, checked again; errors become `error`. */
 export function toRecord(
   row: number,
@@ -140,5 +167,5 @@ export function toRecord(
   }
   const outOfRange = rangeError(geometry);
   if (outOfRange) return { row, geometry: null, properties, error: outOfRange };
-  return { row, geometry, properties };
+  return { row, geometry: simplifyCollection(geometry), properties };
 }
