@@ -242,6 +242,15 @@ describe('CSV reader', () => {
     expect(records[0]).toEqual({ row: 1, geometry: { type: 'Point', coordinates: [113.7, 34.8] }, properties: { 名称: '金水花园' } });
   });
 
+  it('reads tab-separated files and degrees-minutes-seconds coordinates', async () => {
+    const file = path.join(tmpRoot, 'dms.csv');
+    fs.writeFileSync(file, '名称\t经度\t纬度\n甲\t113°42\'30"E\t北纬34度48分\n乙\t东经113度\t34°48′36″\n丙\t113°75\'\t34.8\n');
+    const { records } = await readAll(file);
+    expect(records.map((r) => r.geometry && coords(r))).toEqual([[113.7083333, 34.8], [113, 34.81], null]);
+    expect(records[0].properties).toEqual({ 名称: '甲' });
+    expect(records[2].error).toMatch(/longitude .* is not a number/);
+  });
+
   it('refuses a CSV without coordinate columns as a whole', async () => {
     const file = path.join(tmpRoot, 'nocoords.csv');
     fs.writeFileSync(file, 'name,address\n甲,文化路\n');

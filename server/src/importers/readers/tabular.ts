@@ -46,11 +46,30 @@ export function findColumns(header: unknown[]): TableColumns {
   return { lon, lat, names: props };
 }
 
+/**
+ * Degrees–minutes–seconds as surveyors and older ledgers write them: 113°42'30.5"E, 113度42分30.5秒, 东经113°42′,
+ * N34.8°. Returns decimal degrees (negative for S/W), or undefined when the text is not DMS.
+ */
+export function parseDms(text: string): number | undefined {
+  const m = /^([NSEW东西南北]|东经|西经|南纬|北纬)?\s*(\d+(?:\.\d+)?)\s*[°度]\s*(?:(\d+(?:\.\d+)?)\s*['′’分])?\s*(?:(\d+(?:\.\d+)?)\s*(?:["″”秒]|''|′′))?\s*([NSEW东西南北])?$/i.exec(
+    text.trim(),
+  );
+  if (!m) return undefined;
+  const [, pre, d, mi, se, post] = m;
+  const minutes = mi === undefined ? 0 : Number(mi);
+  const seconds = se === undefined ? 0 : Number(se);
+  if (minutes >= 60 || seconds >= 60) return undefined;
+  const hemisphere = (pre ?? post ?? '').toUpperCase();
+  const sign = /^[SW西南]/.test(hemisphere) ? -1 : 1;
+  return sign * (Number(d) + minutes / 60 + seconds / 3600);
+}
+
 function coordinate(value: unknown, what: string): { value?: number; error?: string } {
   if (value === null || value === undefined || (typeof value === 'string' && value.trim() === '')) {
     return { error: `missing ${what}` };
   }
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  let n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (typeof value === 'string' && !Number.isFinite(n)) n = parseDms(value) ?? NaN;
   if (!Number.isFinite(n)) return { error: `${what} ${JSON.stringify(value)} is not a number` };
   return { value: n };
 }
