@@ -416,6 +416,13 @@ describe('hostile archives', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('refuses a .zip that is not a zip archive as unreadable', async () => {
+    const file = path.join(tmpRoot, 'fake.zip');
+    fs.writeFileSync(file, 'name,lon,lat\n');
+    expect((await refusal(openSource(file))).code).toBe('unreadable');
+    expect(fs.readdirSync(tmpRoot)).toEqual(['fake.zip']);
+  });
+
   it('checks the central directory before extracting anything', async () => {
     await expect(inspectZip(fixture('hostile-bomb.zip'))).rejects.toThrow(SourceError);
     // The lying archive passes the directory checks: only counting the inflated bytes catches it.

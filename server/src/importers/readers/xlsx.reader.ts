@@ -3,6 +3,9 @@
  * column rules as CSV (tabular.ts). Row = the sheet row number minus the header's (1 = the row below it).
  * An .xlsx is a zip, so its directory passes the same hostile-archive checks as a Shapefile's first (with room
  * for the many small parts a workbook has).
+ * Memory stays bounded either way, but a workbook whose sheet precedes xl/sharedStrings.xml in the zip (exceljs
+ * and GDAL write them so) is spooled by exceljs to a temporary file first, so its records start only once the
+ * whole file is read (the reader's progress then jumps to the end at the first record).
  */
 import fs from 'node:fs';
 import ExcelJS from 'exceljs';
