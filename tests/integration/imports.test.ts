@@ -5,11 +5,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distance } from '@turf/turf';
 import gcoord from 'gcoord';
-import { BACKENDS, createTestDatabase, openTestDb } from '../helpers/db.js';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { BACKENDS, createTestDatabase, openTestDb, type TestDatabase } from '../helpers/db.js';
+import { buildApp } from '../../server/src/app.js';
 import { migrate, readMigrations } from '../../server/src/db/migrate.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
-import { ROOT, TMP } from '../helpers/templates.js';
+import { ROOT, TMP, testConfig } from '../helpers/templates.js';
 import { ImportService } from '../../server/src/importers/import.service.js';
 import { ImportRepository } from '../../server/src/importers/import.repository.js';
 import { EventsRepository } from '../../server/src/events/events.repository.js';
@@ -413,6 +416,47 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       const coordinator = client(server.url, await login(server.url, 'grid-41010500100101'));
       expect((await coordinator.get('/api/stats')).status).toBe(200);
     });
+  });
+});
+
+describe.each(BACKENDS)('upload size limit on %s', (backend) => {
+  let database: TestDatabase;
+  let app: FastifyInstance | undefined;
+  let url: string;
+  let token: string;
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    ({ app } = await buildApp(testConfig({ databaseUrl: database.databaseUrl, dataDir: database.dataDir, importMaxBytes: 4096 })));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    token = await login(url, 'admin');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('answers 413 payload_too_large for a file over the limit, declared or streamed, and keeps nothing', async () => {
+    const big = collection(Array.from({ length: 100 }, (_, i) => feature(compound(`超限${i}号院`), point(INSIDE[0]))));
+    const body = Buffer.from(JSON.stringify(big));
+    expect(body.length).toBeGreaterThan(4096);
+    const post = (init: RequestInit & { duplex?: 'half' }) =>
+      fetch(`${url}/api/imports?layer=compounds&filename=big.geojson`, { method: 'POST', ...init, headers: { authorization: `Bearer ${token}` } });
+
+    const declared = await post({ body });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ error: 'payload_too_large', message: expect.any(String) });
+
+    // No Content-Length: chunked, counted while it is written to disk.
+    const chunks = [body.subarray(0, 3000), body.subarray(3000)];
+    const stream = new ReadableStream({ pull: (c) => (chunks.length ? c.enqueue(chunks.shift()!) : c.close()) });
+    const streamed = await post({ body: stream, duplex: 'half' });
+    expect(streamed.status).toBe(413);
+    expect(await streamed.json()).toMatchObject({ error: 'payload_too_large' });
+
+    const small = await post({ body: JSON.stringify(collection([feature(compound('限内院'), point(INSIDE[0]))])) });
+    expect(small.status).toBe(200);
+    expect(fs.readdirSync(path.join(database.dataDir, 'tmp'))).toEqual([]);
   });
 });
 
