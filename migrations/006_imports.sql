@@ -18,11 +18,14 @@ BEGIN
 END $$;
 
 -- GeoJSON geometry text → geometry, or the parser's complaint: one malformed feature must become a bad row of
--- the import report, not an error that aborts the whole import transaction.
+-- the import report, not an error that aborts the whole import transaction. Heights are dropped (KML and GPS
+-- files carry them; our columns are 2D) and a MultiPoint of one point is that point (some Shapefiles store
+-- points so).
 CREATE FUNCTION import_parse_geometry(geojson text, OUT geom geometry, OUT error text) LANGUAGE plpgsql AS $$
 BEGIN
   IF geojson IS NULL THEN RETURN; END IF;
-  geom := ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4326);
+  geom := ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(geojson), 4326));
+  IF GeometryType(geom) = 'MULTIPOINT' AND ST_NumGeometries(geom) = 1 THEN geom := ST_GeometryN(geom, 1); END IF;
 EXCEPTION WHEN OTHERS THEN
   error := SQLERRM;
 END $$;

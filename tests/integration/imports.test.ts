@@ -218,6 +218,26 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
     expect((await server.db.query(`SELECT count(*) AS n FROM compounds WHERE id = 'import-new-1'`))[0].n).toBe(1);
   });
 
+  it('drops heights and takes a one-point MultiPoint as a point', async () => {
+    const file = writeFile(
+      '.geojson',
+      collection([
+        feature(compound('带高程院'), { type: 'Point', coordinates: [...INSIDE[0], 87.5] }),
+        feature(compound('多点院'), { type: 'MultiPoint', coordinates: [INSIDE[1]] }),
+        feature(compound('真多点院'), { type: 'MultiPoint', coordinates: [INSIDE[1], INSIDE[2]] }),
+      ]),
+    );
+    const rejected = await service.importFile(file, { target: { layer: 'compounds' }, actor: 'test' });
+    expect(rejected.bad).toEqual([{ row: 3, reason: 'geometry is MULTIPOINT; compounds takes POINT' }]);
+    const report = await service.importFile(file, { target: { layer: 'compounds' }, actor: 'test', skipBad: true });
+    expect(report).toMatchObject({ imported: 2, committed: true });
+    const rows = await server.db.query(`SELECT name, ST_AsText(geom) AS wkt FROM compounds WHERE name IN ('带高程院', '多点院') ORDER BY name`);
+    expect(rows).toEqual([
+      { name: '多点院', wkt: `POINT(${INSIDE[1][0]} ${INSIDE[1][1]})` },
+      { name: '带高程院', wkt: `POINT(${INSIDE[0][0]} ${INSIDE[0][1]})` },
+    ]);
+  });
+
   it('publishes the import event after commit, with no feature', async () => {
     published.length = 0;
     const file = writeFile('.geojson', collection([feature(compound('发布测试院'), point(INSIDE[1]))]));

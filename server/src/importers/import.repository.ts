@@ -32,7 +32,18 @@ function valueSql(c: LayerColumn): string {
 
 const NOT_BAD = 'NOT EXISTS (SELECT 1 FROM import_bad AS b WHERE b.n = s.n)';
 
+/** Any constant: the same in every process that imports into this database. */
+const IMPORT_LOCK = 4101050002;
+
 export class ImportRepository {
+  /**
+   * One import at a time per database: two boundary imports, or two files with the same ids, would otherwise meet
+   * in a key conflict halfway. Held until the transaction ends; the other import waits.
+   */
+  async lock(tx: Transaction): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [IMPORT_LOCK]);
+  }
+
   /** The staging table lives and dies with the transaction (a rollback or the commit drops it). */
   async createStaging(tx: Transaction): Promise<void> {
     await tx.exec(`

@@ -102,6 +102,7 @@ export class ImportService {
     let outcome: { report: ImportReport; publish?: Parameters<Publish>[0] };
     try {
       outcome = await this.db.transaction(async (tx) => {
+        await this.imports.lock(tx);
         if (target.layer === 'regions') await this.imports.deferConstraints(tx);
         await this.imports.createStaging(tx);
         const codeRows = new Map<string, number>();
