@@ -238,6 +238,17 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
     ]);
   });
 
+  it('stores names with a NUL or a lone surrogate instead of failing (never a 5xx for a bad file)', async () => {
+    const file = writeFile('.geojson', '{"type":"FeatureCollection","features":[' +
+      `{"type":"Feature","properties":{"name":"空字符\\u0000院","kind":"commercial","propertyService":"red"},"geometry":{"type":"Point","coordinates":[${INSIDE[0]}]}},` +
+      `{"type":"Feature","properties":{"name":"代理项\\ud800院","kind":"castle\\u0000","propertyService":"red"},"geometry":{"type":"Point","coordinates":[${INSIDE[1]}]}}]}`);
+    const res = await upload(file, 'layer=compounds&skipBad=true');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ imported: 1, bad: [{ row: 2, reason: expect.stringMatching(/^unknown kind "castle/) }] });
+    const [row] = await server.db.query(`SELECT name FROM compounds WHERE name LIKE '空字符%'`);
+    expect(row.name).toBe('空字符院');
+  });
+
   it('publishes the import event after commit, with no feature', async () => {
     published.length = 0;
     const file = writeFile('.geojson', collection([feature(compound('发布测试院'), point(INSIDE[1]))]));

@@ -30,6 +30,13 @@ function valueSql(c: LayerColumn): string {
   return `(s.props->>'${c.prop}')::${c.sql}`;
 }
 
+/**
+ * Postgres text cannot hold NUL, and jsonb refuses a lone UTF-16 surrogate (a GeoJSON may spell either as an
+ * escape): both would abort the import with a 500, so NUL is dropped and a lone surrogate becomes U+FFFD.
+ */
+const storable = (_key: string, v: unknown) =>
+  typeof v === 'string' ? v.replace(/\0/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd') : v;
+
 const NOT_BAD = 'NOT EXISTS (SELECT 1 FROM import_bad AS b WHERE b.n = s.n)';
 
 /** Any constant: the same in every process that imports into this database. */
@@ -63,7 +70,7 @@ export class ImportRepository {
        SELECT r.n, g.geom, g.error, r.props, r.errors
          FROM jsonb_to_recordset($1::jsonb) AS r(n integer, geometry jsonb, props jsonb, errors jsonb)
          CROSS JOIN LATERAL import_parse_geometry(r.geometry::text) AS g`,
-      [JSON.stringify(rows)],
+      [JSON.stringify(rows, storable)],
     );
   }
 
