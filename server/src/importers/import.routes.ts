@@ -143,9 +143,9 @@ export async function importRoutes(app: FastifyInstance, { imports, tmpDir, maxB
         throw new AppError(
           422,
           'import_rejected',
-          report.badCount
-            ? `${report.badCount} of ${report.total} rows are bad${more}; nothing was written. Fix them, or import with skipBad=true to leave them out.`
-            : 'Nothing was written.',
+          report.badCount === report.total
+            ? `All ${report.total} rows are bad${more}; nothing was written.`
+            : `${report.badCount} of ${report.total} rows are bad${more}; nothing was written. Fix them, or import with skipBad=true to leave them out.`,
           report.bad.slice(0, MAX_LISTED_BAD_ROWS),
           { report: listed(report) },
         );
