@@ -133,7 +133,11 @@ function printReport(file: string, r: ImportReport): void {
     if (r.reassigned !== undefined) parts.push(`${r.reassigned} points re-assigned`);
     out.push(`Committed (event seq ${r.seq}): ${parts.join('; ')}.`);
   } else {
-    out.push(`Rejected: ${r.badCount} of ${r.total} rows are bad; nothing was written. Fix them, or run again with --skip-bad to leave them out.`);
+    out.push(
+      r.badCount === r.total
+        ? `Rejected: all ${r.total} rows are bad; nothing was written.`
+        : `Rejected: ${r.badCount} of ${r.total} rows are bad; nothing was written. Fix them, or run again with --skip-bad to leave them out.`,
+    );
   }
   process.stdout.write(out.join('\n') + '\n');
 }
