@@ -5,7 +5,7 @@
  */
 import type { Transaction } from '../db/db.js';
 import { LAYERS, type LayerName } from '../contract/layers.js';
-import { REGION_LEVELS, type RegionLevel } from '../contract/regions.js';
+import type { RegionLevel } from '../contract/regions.js';
 import type { BadRow } from '../contract/imports.js';
 import { LAYER_MODELS, type LayerColumn } from '../layers/layers.model.js';
 import { CODE_LENGTH } from '../regions/regions.service.js';
@@ -238,6 +238,3 @@ function regionChecks(): string {
     `CASE WHEN s.props ? 'code' AND s.first_n < s.n THEN format('code %s repeats row %s', s.props->>'code', s.first_n) END`,
   ].join(',\n');
 }
-
-/** Levels deeper than a level (removed with it by a boundary re-import). */
-export const deeperLevels = (level: RegionLevel) => REGION_LEVELS.slice(REGION_LEVELS.indexOf(level) + 1);
