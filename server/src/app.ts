@@ -43,6 +43,10 @@ import { photosRoutes } from './photos/photos.routes.js';
 import { RegionsRepository } from './regions/regions.repository.js';
 import { RegionsService } from './regions/regions.service.js';
 import { regionsRoutes } from './regions/regions.routes.js';
+import { ImportRepository } from './importers/import.repository.js';
+import { ImportService } from './importers/import.service.js';
+import { importRoutes } from './importers/import.routes.js';
+import { openSource } from './importers/readers/index.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 
@@ -199,6 +203,7 @@ export async function buildApp(config: Config): Promise<App> {
     publish: (m) => realtime.publish(m),
     disconnectUser: (username) => realtime.disconnectUser(username),
   });
+  const imports = new ImportService(db, new ImportRepository(), eventsRepository, openSource, (m) => realtime.publish(m));
 
   await app.register(healthRoutes, { db, version: pkg.version });
   await app.register(authRoutes, { auth });
@@ -211,6 +216,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(searchRoutes, { search: new SearchRepository(db) });
   await app.register(exportRoutes, { exporter: new ExportService(layers) });
   await app.register(photosRoutes, { photos: new PhotosService(db, new PhotosRepository(db), new PhotoFiles(config.dataDir), layers) });
+  await app.register(importRoutes, { imports, tmpDir: path.join(config.dataDir, 'tmp'), maxBytes: config.importMaxBytes });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];

@@ -21,6 +21,8 @@ export interface Config {
   jwtSecret?: string;
   /** Trust X-Forwarded-For from a reverse proxy (nginx) for client addresses. */
   trustProxy: boolean;
+  /** Largest file POST /api/imports accepts, in bytes. */
+  importMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -30,6 +32,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer 0–65535, got "${env.PORT}"`);
   const empty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const importMaxMb = Number(empty(env.IMPORT_MAX_MB) ?? 200);
+  if (!(importMaxMb > 0)) throw new ConfigError(`IMPORT_MAX_MB must be a positive number, got "${env.IMPORT_MAX_MB}"`);
   const databaseUrl = empty(env.DATABASE_URL);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   return {
@@ -46,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     loadSample: !databaseUrl,
     jwtSecret: empty(env.JWT_SECRET),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    importMaxBytes: Math.round(importMaxMb * 1024 * 1024),
     ...overrides,
   };
 }

@@ -32,12 +32,23 @@ export interface ImportReport {
   total: number;
   /** Written (0 when rejected). */
   imported: number;
+  /** Of `imported`, point-layer rows inserted as new features, and rows whose `id` existed and updated it. */
+  created?: number;
+  updated?: number;
   /** Bad rows left out under skip-bad. */
   skipped: number;
+  /** Bad rows, in row order. POST /api/imports lists at most the first 1,000; `badCount` counts them all. */
   bad: BadRow[];
+  badCount: number;
   committed: boolean;
   /** Seq of the import's event when committed. */
   seq?: number;
-  /** Points re-assigned to regions after a boundary import. */
+  /** Boundary import: regions of the level that were replaced, and regions of deeper levels removed with them. */
+  removed?: number;
+  removedDeeper?: number;
+  /** Points re-assigned to regions after a boundary import (those whose region changed). */
   reassigned?: number;
 }
+
+/** Most bad rows one HTTP answer lists (all of them are counted in `badCount`). */
+export const MAX_LISTED_BAD_ROWS = 1_000;

@@ -29,9 +29,18 @@ export interface Source {
   records: AsyncIterable<SourceRecord>;
   /** Bytes of the input consumed so far and in all (for progress bars); total may be unknown. */
   progress(): { read: number; total?: number };
+  /**
+   * Releases open files and temporary files (an extracted Shapefile). Runs by itself when `records` ends, throws
+   * or the loop breaks; call it when the records may never be iterated. Idempotent.
+   */
+  close(): Promise<void>;
 }
 
-/** An input refused as a whole (hostile archive, unknown format, unreadable file): a 4xx, nothing written. */
+/**
+ * An input refused as a whole (hostile archive, unknown format, unreadable file): a 4xx, nothing written.
+ * Thrown by `openSource`, and also while iterating `records` when the problem shows only mid-file (a JSON syntax
+ * error after the first features, a CSV with a broken quote).
+ */
 export class SourceError extends Error {
   constructor(
     readonly code: 'unsupported_format' | 'hostile_archive' | 'unreadable' | 'too_large',

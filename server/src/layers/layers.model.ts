@@ -5,6 +5,17 @@ export interface LayerColumn {
   prop: string;
   column: string;
   sql: 'text' | 'integer' | 'numeric' | 'boolean' | 'date' | 'timestamptz' | 'text[]';
+  /** The allowed values: the column's CHECK domain in migrations/002_layers.sql (imports reject others). */
+  values?: readonly string[];
+  /** NOT NULL without a DEFAULT: an imported row must give it. */
+  required?: boolean;
+  /** The column's DEFAULT as an SQL literal (a constant of this file, never input); absent and not required = NULL. */
+  default?: string;
+  /** Inclusive bounds of a number (CHECK constraints, and counts or money that cannot be negative). */
+  min?: number;
+  max?: number;
+  /** The id of a feature of another layer (a foreign key). */
+  references?: LayerName;
 }
 
 export interface LayerModel {
@@ -14,7 +25,9 @@ export interface LayerModel {
   columns: LayerColumn[];
 }
 
-const col = (prop: string, column: string, sql: LayerColumn['sql'] = 'text'): LayerColumn => ({ prop, column, sql });
+type ColumnRules = Omit<LayerColumn, 'prop' | 'column' | 'sql'>;
+const col = (prop: string, column: string, sql: LayerColumn['sql'] = 'text', rules: ColumnRules = {}): LayerColumn => ({ prop, column, sql, ...rules });
+const COUNT: ColumnRules = { default: '0', min: 0 };
 
 /** Table layout of each point layer (migrations/002_layers.sql). Table and column names never come from input. */
 export const LAYER_MODELS: Record<LayerName, LayerModel> = {
@@ -22,38 +35,42 @@ export const LAYER_MODELS: Record<LayerName, LayerModel> = {
     name: 'compounds',
     table: 'compounds',
     columns: [
-      col('kind', 'kind'),
-      col('propertyService', 'property_service'),
-      col('fourInOne', 'four_in_one', 'boolean'),
-      col('renovation', 'renovation'),
+      col('kind', 'kind', 'text', { values: ['commercial', 'unit_owned', 'unmanaged'], required: true }),
+      col('propertyService', 'property_service', 'text', { values: ['none', 'red', 'commercial'], required: true }),
+      col('fourInOne', 'four_in_one', 'boolean', { default: 'false' }),
+      col('renovation', 'renovation', 'text', { values: ['none', 'planned', 'in_progress', 'done'], default: "'none'" }),
     ],
   },
   'service-centres': {
     name: 'service-centres',
     table: 'service_centres',
     columns: [
-      col('level', 'level'),
-      col('tier', 'tier'),
-      col('rooms', 'rooms', 'text[]'),
-      col('fundsWan', 'funds_wan', 'numeric'),
-      col('peopleServed', 'people_served', 'integer'),
+      col('level', 'level', 'text', { values: ['street', 'community'], required: true }),
+      col('tier', 'tier', 'text', { values: ['street', '500', '1000'], required: true }),
+      col('rooms', 'rooms', 'text[]', { default: "'{}'" }),
+      col('fundsWan', 'funds_wan', 'numeric', COUNT),
+      col('peopleServed', 'people_served', 'integer', COUNT),
     ],
   },
   projects: {
     name: 'projects',
     table: 'projects',
-    columns: [col('type', 'type'), col('progress', 'progress', 'integer'), col('investmentWan', 'investment_wan', 'numeric')],
+    columns: [
+      col('type', 'type', 'text', { values: ['old_compound_renovation', 'back_street', 'urban_village', 'property_management'], required: true }),
+      col('progress', 'progress', 'integer', { default: '0', min: 0, max: 100 }),
+      col('investmentWan', 'investment_wan', 'numeric', COUNT),
+    ],
   },
   'temp-branches': {
     name: 'temp-branches',
     table: 'temp_branches',
     columns: [
-      col('origin', 'origin'),
-      col('projectId', 'project_id'),
-      col('compoundId', 'compound_id'),
-      col('secretary', 'secretary'),
-      col('members', 'members', 'integer'),
-      col('foundedAt', 'founded_at', 'date'),
+      col('origin', 'origin', 'text', { values: ['project', 'compound'], required: true }),
+      col('projectId', 'project_id', 'text', { references: 'projects' }),
+      col('compoundId', 'compound_id', 'text', { references: 'compounds' }),
+      col('secretary', 'secretary', 'text', { default: "''" }),
+      col('members', 'members', 'integer', COUNT),
+      col('foundedAt', 'founded_at', 'date', { required: true }),
       col('dissolvedAt', 'dissolved_at', 'date'),
     ],
   },
@@ -61,23 +78,23 @@ export const LAYER_MODELS: Record<LayerName, LayerModel> = {
     name: 'disputes',
     table: 'disputes',
     columns: [
-      col('category', 'category'),
-      col('severity', 'severity'),
-      col('mediationLevel', 'mediation_level'),
-      col('reportedAt', 'reported_at', 'timestamptz'),
-      col('deadline', 'deadline', 'timestamptz'),
-      col('participants', 'participants', 'text[]'),
+      col('category', 'category', 'text', { values: ['neighbour', 'property', 'family', 'labour', 'land', 'other'], required: true }),
+      col('severity', 'severity', 'text', { values: ['low', 'medium', 'high'], required: true }),
+      col('mediationLevel', 'mediation_level', 'text', { values: ['community', 'street', 'district'], required: true }),
+      col('reportedAt', 'reported_at', 'timestamptz', { required: true }),
+      col('deadline', 'deadline', 'timestamptz', { required: true }),
+      col('participants', 'participants', 'text[]', { default: "'{}'" }),
     ],
   },
   'member-units': {
     name: 'member-units',
     table: 'member_units',
     columns: [
-      col('kind', 'kind'),
-      col('committee', 'committee'),
-      col('jointMeetings', 'joint_meetings', 'integer'),
-      col('agreements', 'agreements', 'integer'),
-      col('jointServices', 'joint_services', 'integer'),
+      col('kind', 'kind', 'text', { values: ['enterprise', 'institution', 'non_public', 'market'], required: true }),
+      col('committee', 'committee', 'text', { values: ['street', 'community'], required: true }),
+      col('jointMeetings', 'joint_meetings', 'integer', COUNT),
+      col('agreements', 'agreements', 'integer', COUNT),
+      col('jointServices', 'joint_services', 'integer', COUNT),
     ],
   },
 };
