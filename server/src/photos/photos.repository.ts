@@ -1,16 +1,8 @@
 import type { Queryable } from '../db/db.js';
 import type { PhotoRef, PhotoType } from '../contract/photos.js';
 
-/** One photo attached to one point, as stored (migrations/007). */
-export interface PhotoAttachment {
-  id: string;
-  contentType: PhotoType;
-  size: number;
-  layer: string;
-  featureId: string;
-  uploadedBy: string;
-  uploadedAt: string;
-}
+/** One photo attached to one point, as stored (migrations/007): a PhotoRef without its URL. */
+export type PhotoAttachment = Omit<PhotoRef, 'url'>;
 
 const ATTACHMENT_COLUMNS = `p.id, p.content_type AS "contentType", p.size, a.layer, a.feature_id AS "featureId",
   a.uploaded_by AS "uploadedBy", a.uploaded_at AS "uploadedAt"`;
