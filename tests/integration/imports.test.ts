@@ -25,9 +25,9 @@ const fixture = (name: string) => path.join(FIXTURES, name);
 
 /** Points well inside the sample district (sample compounds), WGS84. */
 const INSIDE: [number, number][] = [
-  [113.694949, 34.862136],
-  [113.695496, 34.857847],
-  [113.736613, 34.88052],
+  [113.711749, 34.828289],
+  [113.710471, 34.795583],
+  [113.769342, 34.808481],
 ];
 /** Zhongyuan district, west of Jinshui: a fine point, outside the district. */
 const OUTSIDE: [number, number] = [113.55, 34.72];
