@@ -32,10 +32,17 @@ describe('admin import panel in Chromium', () => {
       viewport: { width: 1280, height: 900 },
       locale: 'zh-CN',
     });
-    await context.addInitScript(([key, value]) => window.localStorage.setItem(key, value), [STORAGE_KEYS.token, token] as const);
+    const user = { username: 'admin', role: 'admin', regionCode: '410105', regionCodes: ['410105'] };
+    await context.addInitScript(
+      ([tokenKey, tokenValue, userKey, userValue]) => {
+        window.localStorage.setItem(tokenKey, tokenValue);
+        window.localStorage.setItem(userKey, userValue);
+      },
+      [STORAGE_KEYS.token, token, STORAGE_KEYS.user, JSON.stringify(user)] as const,
+    );
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${server.url}/admin`);
+    await page.goto(`${server.url}/admin?tab=import`);
     await page.getByTestId('import-panel').waitFor({ timeout: 60_000 });
   });
   afterAll(async () => {
