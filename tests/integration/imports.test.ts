@@ -345,6 +345,11 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
   });
 
   it('refuses non-admins (403), requests without a token (401), unknown formats and targets (400); nothing written', async () => {
+    // An administrator of one street may not import (below): imports act on the whole district.
+    const created = await client(server.url, adminToken).post('/api/admin/users', {
+      username: 'street-admin', password: 'street-admin-pw', role: 'admin', regionCodes: ['410105001'],
+    });
+    expect(created.status).toBe(201);
     const before = await snapshot();
     const file = writeFile('.geojson', collection([feature(compound('越权院'), point(INSIDE[0]))]));
     const leader = await login(server.url, 'leader');
@@ -354,6 +359,8 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       expect(res.status).toBe(403);
       expect(res.body).toMatchObject({ error: 'forbidden', message: expect.any(String) });
     }
+    const streetAdmin = await upload(file, 'layer=compounds', await login(server.url, 'street-admin', 'street-admin-pw'));
+    expect(streetAdmin).toMatchObject({ status: 403, body: { error: 'forbidden_region' } });
     expect((await upload(file, 'layer=compounds', 'not-a-token')).status).toBe(401);
     const cases = ['layer=unicorns', 'layer=regions', 'layer=compounds&level=grid', 'layer=regions&level=district', 'layer=compounds&crs=mars', 'layer=compounds&colour=red'];
     for (const q of cases) {

@@ -6,8 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { IMPORT_CRS, IMPORT_ENCODINGS, IMPORT_FORMATS, MAX_LISTED_BAD_ROWS, type ImportCrs, type ImportEncoding, type ImportReport } from '../contract/imports.js';
 import { LAYERS } from '../contract/layers.js';
-import { REGION_LEVELS } from '../contract/regions.js';
+import { DISTRICT_CODE, REGION_LEVELS } from '../contract/regions.js';
 import { AppError } from '../errors.js';
+import { userRoots } from '../auth/auth.service.js';
 import { SourceError } from './source.js';
 import { formatOf } from './readers/index.js';
 import { ImportService } from './import.service.js';
@@ -120,6 +121,10 @@ export async function importRoutes(app: FastifyInstance, { imports, tmpDir, maxB
     },
     async (req) => {
       if (req.user.role !== 'admin') throw new AppError(403, 'forbidden', 'Only an administrator may import files');
+      // An import validates against the whole district and may replace a whole boundary level.
+      if (!userRoots(req.user).includes(DISTRICT_CODE)) {
+        throw new AppError(403, 'forbidden_region', 'Imports change the whole district: they need an administrator of the district');
+      }
       const target = ImportService.parseTarget(req.query.layer, req.query.level);
       if (!formatOf(req.query.filename)) {
         throw new AppError(400, 'unsupported_format', `Cannot import "${req.query.filename}": use .geojson/.json, .zip (Shapefile), .kml, .csv or .xlsx`);
