@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { booleanPointInPolygon } from '@turf/turf';
 import gcoord from 'gcoord';
 import iconv from 'iconv-lite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, extractShapefile, inspectZip } from '../../server/src/importers/archive.js';
 import { conversionFromPrj, toWgs84, UnknownCrsError } from '../../server/src/importers/crs.js';
 import { openSource } from '../../server/src/importers/readers/index.js';
@@ -65,10 +65,16 @@ beforeEach(() => {
   process.env.TMPDIR = tmpRoot;
   expect(os.tmpdir()).toBe(tmpRoot);
 });
+// Each test's temp dir is removed only after the file: exceljs's temp-file helper may keep the first TMPDIR it saw
+// and spool into it from a later test; removing it under its feet made runs fail now and then (ENOENT).
+const tmpRoots: string[] = [];
 afterEach(() => {
   process.env.TMPDIR = savedTmpdir;
   if (savedTmpdir === undefined) delete process.env.TMPDIR;
-  fs.rmSync(tmpRoot, { recursive: true, force: true });
+  tmpRoots.push(tmpRoot);
+});
+afterAll(() => {
+  for (const dir of tmpRoots) fs.rmSync(dir, { recursive: true, force: true });
 });
 const leftovers = () => fs.readdirSync(tmpRoot);
 
