@@ -8,6 +8,10 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
 command -v redis-server >/dev/null || need+=(redis-server)
+# Real GIS clients that read our OGC API and vector tiles (tests/integration/gis-clients.*): GDAL, OWSLib, QGIS.
+command -v ogrinfo >/dev/null || need+=(gdal-bin)
+/usr/bin/python3 -c 'import owslib' 2>/dev/null || need+=(python3-owslib)
+/usr/bin/python3 -c 'import qgis.core' 2>/dev/null || need+=(python3-qgis)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "The tests need these Debian packages: ${need[*]}. Run as root (or: sudo apt-get install -y ${need[*]})." >&2

@@ -82,7 +82,13 @@ export interface App {
  */
 export async function buildApp(config: Config): Promise<App> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: {
+      level: config.logLevel,
+      // Tiles and OGC requests may carry the token in the URL (auth.routes.ts): it must never reach the log.
+      serializers: {
+        req: (req) => ({ method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1…'), remoteAddress: req.ip }),
+      },
+    },
     // Wall displays and phones sit behind nginx in production; trust it for the client address (rate limits).
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessionUser } from '../contract/auth.js';
+import { AppError } from '../errors.js';
 import type { AuthService } from './auth.service.js';
 
 /**
@@ -20,6 +21,13 @@ export const issuedAt = (p: TokenPayload): number => p.issuedAtMs ?? (p.iat ?? 0
 
 /** Routes under /api that answer without a token. */
 const PUBLIC = new Set(['/api/health', '/api/auth/login']);
+
+/**
+ * GIS endpoints read by map libraries and desktop GIS (MapLibre tile requests, GDAL, QGIS), which cannot always
+ * send a header: there the token may also come as a `token` query parameter.
+ */
+const GIS_PREFIXES = ['/tiles/', '/ogc'];
+const isGis = (url: string) => GIS_PREFIXES.some((p) => url === p || url.startsWith(p.endsWith('/') ? p : `${p}/`));
 
 export async function authRoutes(app: FastifyInstance, { auth }: { auth: AuthService }) {
   app.post<{ Body: { username: string; password: string } }>(
@@ -47,8 +55,24 @@ export async function authRoutes(app: FastifyInstance, { auth }: { auth: AuthSer
 export function requireToken(app: FastifyInstance, auth: AuthService) {
   app.addHook('onRequest', async (req) => {
     const url = req.url.split('?')[0];
-    if (!url.startsWith('/api/') || PUBLIC.has(url)) return;
-    const payload = (await req.jwtVerify()) as unknown as TokenPayload;
+    let payload: TokenPayload;
+    if (url.startsWith('/api/') && !PUBLIC.has(url)) {
+      payload = (await req.jwtVerify()) as unknown as TokenPayload;
+    } else if (isGis(url)) {
+      const token = (req.query as { token?: unknown }).token;
+      if (req.headers.authorization || typeof token !== 'string') payload = (await req.jwtVerify()) as unknown as TokenPayload;
+      else payload = verifyQueryToken(app, token);
+    } else {
+      return;
+    }
     req.user = await auth.session(payload.username, issuedAt(payload));
   });
+}
+
+function verifyQueryToken(app: FastifyInstance, token: string): TokenPayload {
+  try {
+    return app.jwt.verify<TokenPayload>(token);
+  } catch {
+    throw new AppError(401, 'unauthorized', 'The token parameter is not a valid or current token');
+  }
 }
