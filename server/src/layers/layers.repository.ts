@@ -3,7 +3,7 @@ import { LAYER_MODELS, type LayerModel } from './layers.model.js';
 import type { LayerName } from '../contract/layers.js';
 
 /** Timestamps in built JSON as ISO-8601 UTC, like the rest of the wire (db.ts normalises plain columns). */
-const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * SQL for the status of row `t` as it stood at the timestamp parameter `at` (the time slider), read from the
@@ -20,7 +20,7 @@ export function statusAtSql(layer: LayerName, at: string): string {
 }
 
 /** SQL that renders a row `t` of a layer as a GeoJSON Feature (RFC 7946, 7 decimals ≈ 1 cm). */
-function featureSql(model: LayerModel, status = 't.status'): string {
+export function featureSql(model: LayerModel, status = 't.status'): string {
   const props = [
     `'id', t.id`,
     `'layer', '${model.name}'`,
