@@ -33,9 +33,11 @@ def main() -> None:
                 'crs': layer.crs().authid(),
                 'extent': [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()],
             }
+            # A provider still alive at exitQgis() crashes QGIS 3.22 on the way out (segfault after the work).
+            del layer
     finally:
         app.exitQgis()
-    print(json.dumps(out))
+    print(json.dumps(out), flush=True)
 
 
 if __name__ == '__main__':
