@@ -14,7 +14,9 @@ const link = {
 const links = { type: 'array', items: link } as const;
 const htmlPage = { type: 'string', description: 'the same resource as a zh-CN HTML page (f=html, or a browser asking for text/html)' } as const;
 const answer = (media: string, schema: object) => ({ description: 'OK', content: { [media]: { schema }, 'text/html': { schema: htmlPage } } });
-const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema } as const;
+const errors = { 400: errorSchema, 401: errorSchema } as const;
+/** Routes naming a collection or a feature may also answer 404. */
+const errorsWith404 = { ...errors, 404: errorSchema } as const;
 
 const collection = {
   type: 'object',
@@ -166,7 +168,7 @@ export async function ogcRoutes(app: FastifyInstance, { ogc }: { ogc: OgcService
         security,
         params: collectionParams,
         querystring: query(),
-        response: { 200: answer('application/json', collection), ...errors },
+        response: { 200: answer('application/json', collection), ...errorsWith404 },
       },
     },
     async (req, reply) => {
@@ -190,7 +192,7 @@ export async function ogcRoutes(app: FastifyInstance, { ogc }: { ogc: OgcService
           limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `page size; a larger value is clamped to ${MAX_LIMIT}` },
           offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0, description: 'features to skip (the next link sets it)' },
         }),
-        response: { 200: answer('application/geo+json', featureCollection), ...errors },
+        response: { 200: answer('application/geo+json', featureCollection), ...errorsWith404 },
       },
       // OGC 17-069r4 §7.15.3: a limit above the maximum is served at the maximum, not refused. Clamped before
       // validation so the schema can still state the maximum for clients that read it.
@@ -218,7 +220,7 @@ export async function ogcRoutes(app: FastifyInstance, { ogc }: { ogc: OgcService
         security,
         params: itemParams,
         querystring: query(),
-        response: { 200: answer('application/geo+json', feature), ...errors },
+        response: { 200: answer('application/geo+json', feature), ...errorsWith404 },
       },
     },
     async (req, reply) => {
