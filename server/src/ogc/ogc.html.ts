@@ -9,7 +9,7 @@ const a = (href: string, text: unknown) => `<a href="${escapeHtml(href)}">${esca
 
 const STYLE = `body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:1.5rem auto;max-width:70rem;padding:0 1rem;color:#1f2328}
 nav{font-size:.9rem;margin-bottom:1rem}table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;
-text-align:left;vertical-align:top}th{background:#f6f8fa}code{font-size:.85rem}.pager a{margin-right:1rem}`;
+text-align:left;vertical-align:top}.scroll{overflow-x:auto}.scroll td,.scroll th{white-space:nowrap}th{background:#f6f8fa}code{font-size:.85rem}.pager a{margin-right:1rem}`;
 
 function page(title: string, crumbs: [string, string][], body: string, links: Link[]): string {
   const nav = crumbs.map(([href, text]) => a(href, text)).join(' › ');
@@ -80,7 +80,7 @@ export function itemsHtml(result: ItemsResult, features: GeoJSON.Feature[], link
   return page(
     `${result.collection.title}要素`,
     [home(links), collectionsCrumb(links), collectionCrumb(links, result.collection)],
-    `${summary}${pager}<table>${head}${rows.join('\n')}</table>${pager}`,
+    `${summary}${pager}<div class="scroll"><table>${head}${rows.join('\n')}</table></div>${pager}`,
     result.links,
   );
 }
