@@ -107,7 +107,7 @@ describe('GIS clients read the vector tiles (postgres)', () => {
       const { _wkt, ...attributes } = f;
       expect(String(_wkt)).toMatch(layer === 'regions' ? /^(Multi)?Polygon/ : /^Point/);
       // Attributes absent from a feature (NULL in the database) decode as NULL in QGIS.
-      const expected = Object.fromEntries(fields.map((n) => [n, ours.get(f[key])![n] ?? null]));
+      const expected = Object.fromEntries(fields.map((n) => [n, ours.get(f[key] as string)![n] ?? null]));
       expect(attributes).toEqual(expected);
     }
   });
