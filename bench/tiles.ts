@@ -18,6 +18,7 @@
  *   --n N         samples per tile and side
  *   --tiles K     how many of the busiest z14 tiles
  *   --warmup N    unmeasured pairs per tile before measuring (default 20)
+ *   --cpu-prof    write a V8 CPU profile of the server to .tmp/bench/profiles (npx tsx bench/profile-summary.ts FILE)
  *   --out FILE    results file (default bench/RESULTS-tiles.md)
  */
 import { execFileSync } from 'node:child_process';
@@ -26,7 +27,7 @@ import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import { machineCpu } from './proc.js';
-import { ROOT, buildDatabase, cleanupAll, login, machine, percentiles, startPostgres, startRealServer, type Percentiles } from './fanout.js';
+import { ROOT, WORK, buildDatabase, cleanupAll, login, machine, percentiles, startPostgres, startRealServer, type Percentiles } from './fanout.js';
 import { pointsMvtSql, tileParams, type TileFilter } from '../server/src/tiles/tiles.repository.js';
 import { tileBounds } from '../server/src/tiles/tiles.service.js';
 
@@ -39,7 +40,7 @@ const Z = 14;
 const POOL_SIZE = 10;
 
 const argv = process.argv.slice(2);
-const known = new Set(['quick', 'n', 'tiles', 'warmup', 'out']);
+const known = new Set(['quick', 'n', 'tiles', 'warmup', 'cpu-prof', 'out']);
 for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see bench/tiles.ts)`);
 const quick = argv.includes('--quick');
 const option = (name: string, fallback: number): number => {
@@ -113,7 +114,9 @@ async function main() {
   const cluster = await startPostgres({ durable: true });
   const databaseUrl = await buildDatabase(cluster, DEMO_PASSWORD, SAMPLE_DIR);
   log(`10× district loaded in ${((Date.now() - t) / 1000).toFixed(0)} s`);
-  const server = await startRealServer({ databaseUrl, demoPassword: DEMO_PASSWORD });
+  const cpuProfDir = argv.includes('--cpu-prof') ? path.join(WORK, 'profiles') : undefined;
+  if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
+  const server = await startRealServer({ databaseUrl, demoPassword: DEMO_PASSWORD, cpuProfDir });
   const token = await login(server.url, 'leader', DEMO_PASSWORD);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -194,6 +197,7 @@ async function main() {
 
   fs.writeFileSync(outFile, report({ m, startedAt, results, counts: meta.counts, serverLog }));
   log(`wrote ${path.relative(process.cwd(), outFile)}`);
+  if (cpuProfDir) log(`server CPU profile in ${cpuProfDir} (summarise: npx tsx bench/profile-summary.ts <file>)`);
   clearTimeout(watchdog);
 }
 
