@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
 import jwt from '@fastify/jwt';
 import fastifyStatic from '@fastify/static';
@@ -13,6 +14,7 @@ import { loadSample } from './sample/sample.loader.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { configRoutes } from './config.routes.js';
+import { compressOptions } from './compression.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
 import { authRoutes, issuedAt, requireToken, type TokenPayload } from './auth/auth.routes.js';
@@ -131,6 +133,8 @@ export async function buildApp(config: Config): Promise<App> {
     throw err;
   }
 
+  // Before the static client and every route: it hooks itself onto each route as it is added.
+  await app.register(compress, compressOptions);
   await app.register(helmet, {
     // Plain HTTP on a LAN of wall displays is a supported deployment: never force https sub-requests or HSTS.
     hsts: false,
