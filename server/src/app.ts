@@ -5,8 +5,6 @@ import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
 import jwt from '@fastify/jwt';
 import fastifyStatic from '@fastify/static';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
@@ -15,6 +13,7 @@ import { AppError } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { configRoutes } from './config.routes.js';
 import { compressOptions } from './compression.js';
+import { registerOpenApi } from './openapi.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
 import { authRoutes, issuedAt, requireToken, type TokenPayload } from './auth/auth.routes.js';
@@ -166,13 +165,7 @@ export async function buildApp(config: Config): Promise<App> {
     app.log.warn(`No built client in ${config.clientDir}: run "npm run build" to serve the dashboard`);
   }
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: '基层治理态势图 API (Jinshui situation map)', version: pkg.version },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app, { title: '基层治理态势图 API (Jinshui situation map)', version: pkg.version });
 
   await app.register(jwt, { secret: config.jwtSecret ?? loadOrCreateSecret(config.dataDir) });
   const auth = new AuthService(new AuthRepository(db), (user) =>
