@@ -77,8 +77,10 @@ const CHANGE_EVENT = {
   },
 } as const;
 
-/** For `security` on routes that need a token (the scheme is declared once, below). */
+/** For `security` on routes that need a token (the schemes are declared once, below). */
 export const BEARER = [{ bearer: [] }];
+/** /tiles and /ogc: a bearer token, or the same token as `?token=` for clients that cannot send headers. */
+export const BEARER_OR_QUERY_TOKEN = [{ bearer: [] }, { token: [] }];
 
 const WHY: Record<number, string> = {
   400: 'Malformed request (body, parameters, unknown values)',
@@ -130,7 +132,8 @@ export async function registerOpenApi(app: FastifyInstance, { title, version }: 
       tags: TAGS,
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'POST /api/auth/login → token; /tiles and /ogc also take it as ?token=' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'the token of POST /api/auth/login' },
+          token: { type: 'apiKey', in: 'query', name: 'token', description: 'the same token as a query parameter (/tiles and /ogc only)' },
         },
       },
     },

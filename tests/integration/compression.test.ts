@@ -2,12 +2,14 @@
 // backends). Requests go through node:http, which neither asks for nor decodes compression by itself, so each
 // test sees exactly the bytes the server sent.
 import http from 'node:http';
+import Fastify from 'fastify';
+import compress from '@fastify/compress';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { login } from '../helpers/api.js';
-import { COMPRESS_THRESHOLD } from '../../server/src/compression.js';
+import { COMPRESS_THRESHOLD, compressOptions } from '../../server/src/compression.js';
 
 interface Raw {
   status: number;
@@ -95,5 +97,37 @@ describe.each(BACKENDS)('compression on %s', (backend) => {
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers['content-encoding']).toBeUndefined();
     expect(xlsx.body.subarray(0, 2).toString('latin1')).toBe('PK');
+  });
+});
+
+// Which media types the options compress, on a real Fastify with the same options (no database needed): vector
+// tiles yes (the /tiles routes send them), already-compressed images and XLSX no.
+describe('compression by media type', () => {
+  const app = Fastify();
+  const body = Buffer.alloc(4 * COMPRESS_THRESHOLD, 'tile ');
+  const TYPES: Record<string, boolean> = {
+    'application/vnd.mapbox-vector-tile': true,
+    'application/geo+json; charset=utf-8': true,
+    'application/json; charset=utf-8': true,
+    'application/javascript; charset=utf-8': true,
+    'text/css; charset=utf-8': true,
+    'text/html; charset=utf-8': true,
+    'image/png': false,
+    'image/jpeg': false,
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': false,
+  };
+  beforeAll(async () => {
+    await app.register(compress, compressOptions);
+    app.get<{ Querystring: { type: string } }>('/body', (req, reply) => reply.type(req.query.type).send(body));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => app.close());
+
+  it.each(Object.entries(TYPES))('%s → compressed: %s', async (type, compressed) => {
+    const { port } = app.server.address() as { port: number };
+    const res = await rawGet(`http://127.0.0.1:${port}/body?type=${encodeURIComponent(type)}`, { 'accept-encoding': 'br' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe(compressed ? 'br' : undefined);
+    expect((compressed ? zlib.brotliDecompressSync(res.body) : res.body).equals(body)).toBe(true);
   });
 });
