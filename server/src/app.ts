@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import compress from '@fastify/compress';
 import helmet from '@fastify/helmet';
 import jwt from '@fastify/jwt';
 import fastifyStatic from '@fastify/static';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
@@ -13,6 +12,8 @@ import { loadSample } from './sample/sample.loader.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { configRoutes } from './config.routes.js';
+import { compressOptions } from './compression.js';
+import { registerOpenApi } from './openapi.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
 import { authRoutes, issuedAt, requireToken, type TokenPayload } from './auth/auth.routes.js';
@@ -137,6 +138,8 @@ export async function buildApp(config: Config): Promise<App> {
     throw err;
   }
 
+  // Before the static client and every route: it hooks itself onto each route as it is added.
+  await app.register(compress, compressOptions);
   await app.register(helmet, {
     // Plain HTTP on a LAN of wall displays is a supported deployment: never force https sub-requests or HSTS.
     hsts: false,
@@ -168,13 +171,7 @@ export async function buildApp(config: Config): Promise<App> {
     app.log.warn(`No built client in ${config.clientDir}: run "npm run build" to serve the dashboard`);
   }
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: '基层治理态势图 API (Jinshui situation map)', version: pkg.version },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app, { title: '基层治理态势图 API (Jinshui situation map)', version: pkg.version });
 
   await app.register(jwt, { secret: config.jwtSecret ?? loadOrCreateSecret(config.dataDir) });
   const auth = new AuthService(new AuthRepository(db), (user) =>

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { SessionUser } from '../contract/auth.js';
+import { ROLES, type SessionUser } from '../contract/auth.js';
 import { AppError } from '../errors.js';
+import { errors } from '../openapi.js';
 import type { AuthService } from './auth.service.js';
 
 /**
@@ -35,11 +36,34 @@ export async function authRoutes(app: FastifyInstance, { auth }: { auth: AuthSer
     {
       schema: {
         summary: 'Log in; failed attempts are limited per username and per address',
+        tags: ['auth'],
         body: {
           type: 'object',
           required: ['username', 'password'],
           additionalProperties: false,
           properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['token', 'user'],
+            additionalProperties: true,
+            properties: {
+              token: { type: 'string', description: 'bearer token: 12 h, a year for display accounts' },
+              user: {
+                type: 'object',
+                required: ['username', 'role', 'regionCode', 'regionCodes'],
+                additionalProperties: true,
+                properties: {
+                  username: { type: 'string' },
+                  role: { type: 'string', enum: [...ROLES] },
+                  regionCode: { type: 'string' },
+                  regionCodes: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
+          },
+          ...errors(400, 401, 429),
         },
       },
     },

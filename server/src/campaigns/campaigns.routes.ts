@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { CampaignCreate } from '../contract/admin.js';
 import { LAYERS } from '../contract/layers.js';
-import { errorSchema, requireAdmin } from '../users/users.routes.js';
+import { BEARER, errors } from '../openapi.js';
+import { requireAdmin } from '../users/users.routes.js';
 import type { CampaignsService } from './campaigns.service.js';
 
 const STATUS = { type: 'string', minLength: 1, maxLength: 40 } as const;
@@ -50,13 +51,45 @@ const campaign = {
   },
 } as const;
 
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+/** Counts of targets: all, done, and by current status. */
+const regionProgress = {
+  type: 'object',
+  required: ['code', 'name', 'targets', 'done', 'byStatus'],
+  additionalProperties: true,
+  properties: {
+    code: { type: 'string' },
+    name: { type: 'string' },
+    targets: { type: 'integer' },
+    done: { type: 'integer' },
+    byStatus: { type: 'object', additionalProperties: { type: 'integer' } },
+  },
+} as const;
+
+/** contract/events.ts CampaignProgress: the region's totals and one row per child region. */
+const campaignProgress = {
+  ...regionProgress,
+  required: [...regionProgress.required, 'campaign', 'children'],
+  properties: {
+    ...regionProgress.properties,
+    campaign: { ...campaign, additionalProperties: true },
+    children: { type: 'array', items: regionProgress },
+  },
+} as const;
+
+const adminErrors = errors(400, 401, 403, 404, 409);
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } } as const;
 
 export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { campaigns: CampaignsService }) {
   app.get(
     '/api/campaigns',
-    { schema: { summary: 'Campaigns with their progress in your region (drafts only for administrators)', response: { 200: { type: 'array', items: campaign } } } },
+    {
+      schema: {
+        summary: 'Campaigns with their progress in your region (drafts only for administrators)',
+        tags: ['campaigns'],
+        security: BEARER,
+        response: { 200: { type: 'array', items: campaign }, ...errors(401) },
+      },
+    },
     (req) => campaigns.list(req.user),
   );
 
@@ -65,9 +98,10 @@ export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { cam
     {
       schema: {
         summary: 'Create a draft campaign; its targets are the points of the layer that the filter chooses now',
-        security: [{ bearer: [] }],
+        tags: ['campaigns'],
+        security: BEARER,
         body: campaignCreate,
-        response: { 201: campaign, ...errors },
+        response: { 201: campaign, ...adminErrors },
       },
       preHandler: async (req) => requireAdmin(req),
     },
@@ -79,9 +113,10 @@ export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { cam
     {
       schema: {
         summary: 'How many targets a campaign with this body would get now',
-        security: [{ bearer: [] }],
+        tags: ['campaigns'],
+        security: BEARER,
         body: campaignCreate,
-        response: { 200: { type: 'object', required: ['targets'], properties: { targets: { type: 'integer' } } }, ...errors },
+        response: { 200: { type: 'object', required: ['targets'], properties: { targets: { type: 'integer' } } }, ...adminErrors },
       },
       preHandler: async (req) => requireAdmin(req),
     },
@@ -94,9 +129,10 @@ export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { cam
       {
         schema: {
           summary: move === 'open' ? 'Open a draft campaign (draft → active)' : 'Close an active campaign (active → closed)',
-          security: [{ bearer: [] }],
+          tags: ['campaigns'],
+          security: BEARER,
           params: idParams,
-          response: { 200: campaign, ...errors },
+          response: { 200: campaign, ...adminErrors },
         },
         preHandler: async (req) => requireAdmin(req),
       },
@@ -109,12 +145,15 @@ export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { cam
     {
       schema: {
         summary: 'Target counts by status for a region and each of its child regions',
+        tags: ['campaigns'],
+        security: BEARER,
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } } },
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: { region: { type: 'string', pattern: '^[0-9]{6,16}$' }, at: { type: 'string', format: 'date-time' } },
         },
+        response: { 200: campaignProgress, ...errors(400, 401, 403, 404) },
       },
     },
     (req) => campaigns.progress(req.user, req.params.id, req.query.region, req.query.at),
@@ -125,11 +164,22 @@ export async function campaignsRoutes(app: FastifyInstance, { campaigns }: { cam
     {
       schema: {
         summary: "Ids of a campaign's targets in a region",
+        tags: ['campaigns'],
+        security: BEARER,
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 100 } } },
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: { region: { type: 'string', pattern: '^[0-9]{6,16}$' } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['layer', 'ids'],
+            additionalProperties: true,
+            properties: { layer: { type: 'string' }, ids: { type: 'array', items: { type: 'string' } } },
+          },
+          ...errors(400, 401, 403, 404),
         },
       },
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { BEARER, errors } from '../openapi.js';
 import type { EventsService } from './events.service.js';
 
 export async function eventsRoutes(app: FastifyInstance, { events }: { events: EventsService }) {
@@ -7,6 +8,8 @@ export async function eventsRoutes(app: FastifyInstance, { events }: { events: E
     {
       schema: {
         summary: 'Events after a seq, gap-free and in order, within a region subtree (catch-up after a reconnect)',
+        tags: ['events'],
+        security: BEARER,
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -15,6 +18,18 @@ export async function eventsRoutes(app: FastifyInstance, { events }: { events: E
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
             region: { type: 'string', pattern: '^[0-9]{6,16}$' },
           },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['events', 'last'],
+            additionalProperties: true,
+            properties: {
+              events: { type: 'array', items: { $ref: 'ChangeEvent#' } },
+              last: { type: 'integer', description: 'the newest seq committed on the server (not the last on this page)' },
+            },
+          },
+          ...errors(400, 401, 403, 404),
         },
       },
     },

@@ -12,6 +12,7 @@ import { userRoots } from '../auth/auth.service.js';
 import { SourceError } from './source.js';
 import { formatOf } from './readers/index.js';
 import { ImportService } from './import.service.js';
+import { BEARER, errors } from '../openapi.js';
 
 export interface ImportRoutesOptions {
   imports: ImportService;
@@ -44,9 +45,18 @@ const reportSchema = {
     reassigned: count,
   },
 } as const;
-const errorSchema = {
+/** The error body of a rejected file: every bad row (the first 1,000) and the report. */
+const rejectedSchema = {
   type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } },
+  required: ['error', 'message'],
+  additionalProperties: true,
+  description: 'Rows are bad: nothing was written',
+  properties: {
+    error: { type: 'string' },
+    message: { type: 'string' },
+    details: { type: 'array', items: badRowSchema },
+    report: reportSchema,
+  },
 } as const;
 
 /** The status of a file refused as a whole (API.md: never a 5xx for a bad file). */
@@ -94,7 +104,8 @@ export async function importRoutes(app: FastifyInstance, { imports, tmpDir, maxB
         description:
           'The body is the raw file. All or nothing: any bad row rejects the file (422 with every bad row) unless skipBad=true. ' +
           'layer=regions&level=L replaces that boundary level and every deeper one, and re-assigns the points.',
-        security: [{ bearer: [] }],
+        tags: ['imports'],
+        security: BEARER,
         querystring: {
           type: 'object',
           required: ['layer', 'filename'],
@@ -110,12 +121,8 @@ export async function importRoutes(app: FastifyInstance, { imports, tmpDir, maxB
         },
         response: {
           200: reportSchema,
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-          409: errorSchema,
-          413: errorSchema,
-          422: { ...errorSchema, properties: { ...errorSchema.properties, details: { type: 'array', items: badRowSchema }, report: reportSchema } },
+          ...errors(400, 401, 403, 409, 413),
+          422: rejectedSchema,
         },
       },
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StatusPatch } from '../contract/events.js';
 import { LAYERS, TRANSITIONS } from '../contract/layers.js';
 import { badRequest } from '../errors.js';
+import { BEARER, errors, geoJson } from '../openapi.js';
 import type { LayersService } from './layers.service.js';
 
 const REGION = { type: 'string', pattern: '^[0-9]{6,16}$' } as const;
@@ -9,6 +10,13 @@ const layerParams = {
   type: 'object',
   required: ['layer'],
   properties: { layer: { type: 'string' }, id: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const;
+
+const patchResult = {
+  type: 'object',
+  required: ['feature', 'seq'],
+  additionalProperties: true,
+  properties: { feature: { $ref: 'Feature#' }, seq: { type: 'integer', description: 'seq of the change event' } },
 } as const;
 
 /** `minLon,minLat,maxLon,maxLat` in WGS84, or a 400 that says what is wrong. */
@@ -27,6 +35,8 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
     {
       schema: {
         summary: `Features of a layer (${LAYERS.join(', ')}) in a region subtree, as GeoJSON`,
+        tags: ['layers'],
+        security: BEARER,
         params: layerParams,
         querystring: {
           type: 'object',
@@ -38,6 +48,7 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
             at: { type: 'string', format: 'date-time', description: 'replay: statuses as they stood at this time' },
           },
         },
+        response: { 200: geoJson('FeatureCollection#', 'the features; properties as in GET /api/layers/{layer}/{id} without nextStatuses'), ...errors(400, 401, 403, 404) },
       },
     },
     async (req, reply) => {
@@ -57,13 +68,32 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
 
   app.get<{ Params: { layer: string; id: string } }>(
     '/api/layers/:layer/:id',
-    { schema: { summary: 'One feature, with the statuses the requesting user may move it to', params: layerParams } },
+    {
+      schema: {
+        summary: 'One feature, with the statuses the requesting user may move it to',
+        tags: ['layers'],
+        security: BEARER,
+        params: layerParams,
+        response: { 200: { $ref: 'Feature#' }, ...errors(400, 401, 403, 404) },
+      },
+    },
     (req) => layers.get(req.user, req.params.layer, req.params.id),
   );
 
   app.get<{ Params: { layer: string; id: string } }>(
     '/api/layers/:layer/:id/history',
-    { schema: { summary: 'Events of one feature, oldest first', params: layerParams } },
+    {
+      schema: {
+        summary: 'Events of one feature, oldest first',
+        tags: ['layers'],
+        security: BEARER,
+        params: layerParams,
+        response: {
+          200: { type: 'object', required: ['events'], additionalProperties: true, properties: { events: { type: 'array', items: { $ref: 'ChangeEvent#' } } } },
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
     (req) => layers.history(req.user, req.params.layer, req.params.id),
   );
 
@@ -72,6 +102,10 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
     {
       schema: {
         summary: 'Change a status (optimistic concurrency by version; Idempotency-Key makes retries safe)',
+        description:
+          'Checked in this order: 401 → 400 malformed → 404 → 403 outside your region → 409 stale version (the body carries `current`, the feature as it is) → 400 invalid_transition (details: the statuses it may move to).',
+        tags: ['layers'],
+        security: BEARER,
         params: layerParams,
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } } },
         body: {
@@ -91,6 +125,7 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
             },
           },
         },
+        response: { 200: patchResult, ...errors(400, 401, 403, 404, 409) },
       },
     },
     (req) => layers.patchStatus(req.user, req.params.layer, req.params.id, req.body, req.headers['idempotency-key']),

@@ -1,18 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { PHOTO_MAX_BYTES, PHOTO_TYPES } from '../contract/photos.js';
 import { AppError } from '../errors.js';
+import { BEARER, errors } from '../openapi.js';
 import type { PhotosService } from './photos.service.js';
 
 const layerParams = {
   type: 'object',
   required: ['layer', 'id'],
   properties: { layer: { type: 'string' }, id: { type: 'string', minLength: 1, maxLength: 100 } },
-} as const;
-
-const errorBody = {
-  type: 'object',
-  required: ['error', 'message'],
-  properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } },
 } as const;
 
 const photoRef = {
@@ -43,8 +38,10 @@ export async function photosRoutes(app: FastifyInstance, { photos }: { photos: P
       bodyLimit: PHOTO_MAX_BYTES,
       schema: {
         summary: `Attach a photo to a point: the raw bytes as ${PHOTO_TYPES.join(', ')} (at most ${PHOTO_MAX_BYTES / 1024 / 1024} MB). Same rules as a PATCH of the point; the type is checked from the bytes. The same photo again returns the same PhotoRef (200) and stores nothing`,
+        tags: ['photos'],
+        security: BEARER,
         params: layerParams,
-        response: { 200: photoRef, 201: photoRef, '4xx': errorBody },
+        response: { 200: photoRef, 201: photoRef, ...errors(400, 401, 403, 404, 413, 415) },
       },
     },
     async (req, reply) => {
@@ -61,8 +58,10 @@ export async function photosRoutes(app: FastifyInstance, { photos }: { photos: P
     {
       schema: {
         summary: 'The photos of a point, oldest first',
+        tags: ['photos'],
+        security: BEARER,
         params: layerParams,
-        response: { 200: { type: 'array', items: photoRef }, '4xx': errorBody },
+        response: { 200: { type: 'array', items: photoRef }, ...errors(400, 401, 403, 404) },
       },
     },
     (req) => photos.list(req.user, req.params.layer, req.params.id),
@@ -73,13 +72,15 @@ export async function photosRoutes(app: FastifyInstance, { photos }: { photos: P
     {
       schema: {
         summary: 'The image bytes, to users who may read a point the photo is attached to (404 to everyone else)',
+        tags: ['photos'],
+        security: BEARER,
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
         response: {
           200: {
             description: 'the image bytes',
             content: Object.fromEntries(PHOTO_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
           },
-          '4xx': errorBody,
+          ...errors(400, 401, 404),
         },
       },
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ROLES, type Role } from '../contract/auth.js';
 import { MIN_PASSWORD_LENGTH, USERNAME_PATTERN, type UserCreate, type UserPatch } from '../contract/admin.js';
 import { AppError } from '../errors.js';
+import { BEARER, errors as errorResponses } from '../openapi.js';
 import type { UsersService } from './users.service.js';
 
 /** Administration is for the admin role; checked before anything else is read. */
@@ -11,12 +12,6 @@ export function requireAdmin(req: FastifyRequest): void {
 
 const REGION_CODES = { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', pattern: '^[0-9]{6,16}$' } } as const;
 const PASSWORD = { type: 'string', maxLength: 256 } as const;
-
-export const errorSchema = {
-  type: 'object',
-  required: ['error', 'message'],
-  properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } },
-} as const;
 
 const adminUser = {
   type: 'object',
@@ -32,7 +27,7 @@ const adminUser = {
   },
 } as const;
 
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const errors = errorResponses(400, 401, 403, 404, 409);
 const usernameParams = { type: 'object', required: ['username'], properties: { username: { type: 'string', maxLength: 64 } } } as const;
 
 /** /api/admin/users: HTTP only; the rules live in UsersService. */
@@ -42,7 +37,8 @@ export async function usersRoutes(app: FastifyInstance, { users }: { users: User
     {
       schema: {
         summary: "Users in the administrator's region subtree (username, region code or region name contains q)",
-        security: [{ bearer: [] }],
+        tags: ['admin'],
+        security: BEARER,
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -64,7 +60,8 @@ export async function usersRoutes(app: FastifyInstance, { users }: { users: User
     {
       schema: {
         summary: 'Create a user: coordinators hold one or more grids, every other role one region',
-        security: [{ bearer: [] }],
+        tags: ['admin'],
+        security: BEARER,
         body: {
           type: 'object',
           required: ['username', 'password', 'role', 'regionCodes'],
@@ -88,7 +85,8 @@ export async function usersRoutes(app: FastifyInstance, { users }: { users: User
     {
       schema: {
         summary: "Change a user's role or regions, disable or enable them, or reset their password (ends their sessions)",
-        security: [{ bearer: [] }],
+        tags: ['admin'],
+        security: BEARER,
         params: usernameParams,
         body: {
           type: 'object',
