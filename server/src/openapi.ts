@@ -80,7 +80,7 @@ const CHANGE_EVENT = {
 /** For `security` on routes that need a token (the schemes are declared once, below). */
 export const BEARER = [{ bearer: [] }];
 /** /tiles and /ogc: a bearer token, or the same token as `?token=` for clients that cannot send headers. */
-export const BEARER_OR_QUERY_TOKEN = [{ bearer: [] }, { token: [] }];
+export const BEARER_OR_QUERY_TOKEN: Record<string, string[]>[] = [{ bearer: [] }, { token: [] }];
 
 const WHY: Record<number, string> = {
   400: 'Malformed request (body, parameters, unknown values)',
@@ -118,6 +118,8 @@ const TAGS = [
   { name: 'export', description: 'CSV and XLSX downloads' },
   { name: 'photos', description: 'Photos attached to points' },
   { name: 'imports', description: 'File imports (admin)' },
+  { name: 'tiles', description: 'Mapbox Vector Tiles and TileJSON (token as a header or `?token=`)' },
+  { name: 'ogc', description: 'OGC API – Features Part 1 (token as a header or `?token=`)' },
 ];
 
 /**

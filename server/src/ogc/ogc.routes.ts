@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorSchema } from '../users/users.routes.js';
+import { BEARER_OR_QUERY_TOKEN, errors as errorResponses } from '../openapi.js';
 import { collectionHtml, collectionsHtml, conformanceHtml, itemHtml, itemsHtml, landingHtml } from './ogc.html.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, type Linker, type OgcService } from './ogc.service.js';
 
@@ -14,9 +14,9 @@ const link = {
 const links = { type: 'array', items: link } as const;
 const htmlPage = { type: 'string', description: 'the same resource as a zh-CN HTML page (f=html, or a browser asking for text/html)' } as const;
 const answer = (media: string, schema: object) => ({ description: 'OK', content: { [media]: { schema }, 'text/html': { schema: htmlPage } } });
-const errors = { 400: errorSchema, 401: errorSchema } as const;
+const errors = errorResponses(400, 401);
 /** Routes naming a collection or a feature may also answer 404. */
-const errorsWith404 = { ...errors, 404: errorSchema } as const;
+const errorsWith404 = errorResponses(400, 401, 404);
 
 const collection = {
   type: 'object',
@@ -61,8 +61,8 @@ const itemParams = {
   properties: { collectionId: { type: 'string', maxLength: 100 }, featureId: { type: 'string', minLength: 1, maxLength: 100 } },
 } as const;
 
-const TAGS = ['OGC API – Features'];
-const security = [{ bearer: [] }];
+const TAGS = ['ogc'];
+const security = BEARER_OR_QUERY_TOKEN;
 
 type Format = { f?: 'json' | 'html' };
 type ItemsQs = Format & { bbox?: string; datetime?: string; limit?: number; offset?: number };

@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { LAYERS } from '../contract/layers.js';
 import { TILE_CONTENT_TYPE, TILE_MAX_ZOOM, TILE_MIN_ZOOM, TILE_REGION_LEVELS } from '../contract/tiles.js';
+import { BEARER_OR_QUERY_TOKEN, errors as errorResponses } from '../openapi.js';
 import type { TileOptions, TilesService } from './tiles.service.js';
 
 type Query = TileOptions & { token?: string };
 
-const errorSchema = {
-  type: 'object',
-  required: ['error', 'message'],
-  additionalProperties: true,
-  properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } },
-} as const;
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
+const errors = errorResponses(400, 401, 403, 404);
 
 const LAYER = { type: 'string', maxLength: 50, description: `${LAYERS.join(', ')} or regions` } as const;
 
@@ -37,6 +32,8 @@ export async function tilesRoutes(app: FastifyInstance, { tiles }: { tiles: Tile
     '/tiles/:layer/:z/:x/:y.mvt',
     {
       schema: {
+        tags: ['tiles'],
+        security: BEARER_OR_QUERY_TOKEN,
         summary: 'Mapbox Vector Tile of a point layer or of the regions (one MVT layer named after it)',
         description:
           'Point layers carry the properties of GET /api/layers (arrays as JSON text); regions carry code, name, level, ' +
@@ -76,6 +73,8 @@ export async function tilesRoutes(app: FastifyInstance, { tiles }: { tiles: Tile
     '/tiles/:layer.json',
     {
       schema: {
+        tags: ['tiles'],
+        security: BEARER_OR_QUERY_TOKEN,
         summary: 'TileJSON 3.0.0 of a tile layer; its tile URL carries the same query parameters (token included)',
         params: { type: 'object', required: ['layer'], properties: { layer: LAYER } },
         querystring,
