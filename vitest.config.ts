@@ -12,5 +12,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 240_000,
+    // A browser refetching a region's data on the shared 2-core machine can take more than the 1 s default.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
