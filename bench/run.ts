@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- options]`: the live-update fan-out benchmark (bench/fanout.ts) against a plain Socket.IO
+ * `npm run bench -- fanout [options]` (bench/suite.ts): the live-update fan-out benchmark (bench/fanout.ts) against a plain Socket.IO
  * baseline measured in the same run; writes bench/RESULTS.md (overwritten) and the raw numbers to
  * .tmp/bench/results.json.
  *
@@ -101,7 +101,7 @@ const baselineBatchMs = optionZero('baseline-batch-ms', 0);
 const cpuProfDir = flag('cpu-prof') ? path.join(WORK, 'profiles') : undefined;
 const outIdx = argv.indexOf('--out');
 const outFile = outIdx >= 0 ? path.resolve(argv[outIdx + 1]) : path.join(ROOT, 'bench/RESULTS.md');
-const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+const command = `npm run bench -- fanout${argv.length ? ` ${argv.join(' ')}` : ''}`;
 
 // Bounded in time: setup, connects and drains included, the whole run must end well within this.
 const perScenarioMs = params.warmupMs + params.durationMs + params.cooldownMs + params.drainMs + 90_000 + params.clients * 60;
