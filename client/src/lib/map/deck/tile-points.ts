@@ -17,7 +17,7 @@ import type { LayerName } from '$contract/layers';
 import mvtWorkerUrl from '@loaders.gl/mvt/mvt-worker.js?url';
 import type { PointProps } from '../../api/points';
 
-type Rgba = [number, number, number, number] | [number, number, number];
+type Rgba = readonly [number, number, number, number] | readonly [number, number, number];
 type TileFeature = { properties: PointProps };
 
 export interface TileQuery {
