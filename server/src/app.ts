@@ -47,6 +47,9 @@ import { ImportRepository } from './importers/import.repository.js';
 import { ImportService } from './importers/import.service.js';
 import { importRoutes } from './importers/import.routes.js';
 import { openSource } from './importers/readers/index.js';
+import { TilesRepository } from './tiles/tiles.repository.js';
+import { TilesService } from './tiles/tiles.service.js';
+import { tilesRoutes } from './tiles/tiles.routes.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 
@@ -223,6 +226,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(exportRoutes, { exporter: new ExportService(layers) });
   await app.register(photosRoutes, { photos: new PhotosService(db, new PhotosRepository(db), new PhotoFiles(config.dataDir), layers) });
   await app.register(importRoutes, { imports, tmpDir: path.join(config.dataDir, 'tmp'), maxBytes: config.importMaxBytes });
+  await app.register(tilesRoutes, { tiles: new TilesService(new TilesRepository(db), regions, db.kind) });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];

@@ -3,7 +3,7 @@ import { LAYER_MODELS, type LayerModel } from './layers.model.js';
 import type { LayerName } from '../contract/layers.js';
 
 /** Timestamps in built JSON as ISO-8601 UTC, like the rest of the wire (db.ts normalises plain columns). */
-const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * SQL for the status of row `t` as it stood at the timestamp parameter `at` (the time slider), read from the
