@@ -80,24 +80,21 @@ async function measure(url: string, token: string): Promise<Run> {
     cdp.on('Network.loadingFinished', (e) => done.push({ url: urls.get(e.requestId) ?? '', bytes: e.encodedDataLength }));
 
     await page.goto(`${url}/`, { waitUntil: 'commit' });
-    const ms = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const full = () => {
-            const map = (window as unknown as { __map?: { loaded(): boolean; areTilesLoaded(): boolean } }).__map;
-            return (
-              !!document.querySelector('.leader[data-region="410105"][data-status="ready"]') &&
-              !!document.querySelector('[data-map-ready="true"]') &&
-              !!document.querySelector('[data-testid="layer-panel"]') &&
-              !document.querySelector('[data-testid="layer-panel"] .spinner') &&
-              !!map?.loaded() &&
-              map.areTilesLoaded()
-            );
-          };
-          const tick = () => (full() ? resolve(performance.now()) : requestAnimationFrame(tick));
-          tick();
-        }),
-    );
+    // A string, not a function: tsx would wrap named inner functions in a helper (__name) the page does not have.
+    const ms = await page.evaluate<number>(`new Promise((resolve) => {
+      const full = () => {
+        const map = window.__map;
+        return (
+          !!document.querySelector('.leader[data-region="410105"][data-status="ready"]') &&
+          !!document.querySelector('[data-map-ready="true"]') &&
+          !!document.querySelector('[data-testid="layer-panel"]') &&
+          !document.querySelector('[data-testid="layer-panel"] .spinner') &&
+          !!map && map.loaded() && map.areTilesLoaded()
+        );
+      };
+      const tick = () => (full() ? resolve(performance.now()) : requestAnimationFrame(tick));
+      tick();
+    })`);
     // Let in-flight loadingFinished events of requests the page already finished arrive.
     await page.waitForTimeout(200);
     const bytes = done.reduce((n, d) => n + d.bytes, 0);
