@@ -139,7 +139,7 @@ async function benchScale(cluster: Awaited<ReturnType<typeof startPostgres>>, sc
       body: JSON.stringify({ username: 'leader', password: DEMO_PASSWORD }),
     });
     const { token } = (await login.json()) as { token: string };
-    const config = (await (await fetch(`${server.url}/api/config`)).json()) as { tileThreshold?: number };
+    const config = (await (await fetch(`${server.url}/api/config`, { headers: { authorization: `Bearer ${token}` } })).json()) as { tileThreshold?: number };
     const compressed = (await fetch(`${server.url}/api/stats`, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'br, gzip' } })).headers.get('content-encoding');
     const results: Run[] = [];
     // One warm-up (server caches, PostgreSQL buffers), then the measured runs, each with a cold browser.
