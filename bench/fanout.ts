@@ -191,7 +191,7 @@ function removeStaleClusters() {
 
 
 /** A fresh database migrated and loaded with the committed sample by the server's own code. */
-export async function buildDatabase(cluster: PgCluster, demoPassword: string): Promise<string> {
+export async function buildDatabase(cluster: PgCluster, demoPassword: string, sampleDir = path.join(ROOT, 'geodata/jinshui')): Promise<string> {
   const admin = new pg.Client({ connectionString: cluster.url('postgres') });
   await admin.connect();
   await admin.query('CREATE DATABASE jinshui_bench');
@@ -200,7 +200,7 @@ export async function buildDatabase(cluster: PgCluster, demoPassword: string): P
   fs.mkdirSync(WORK, { recursive: true });
   const db = await openDb({ databaseUrl: url, dataDir: WORK });
   await migrate(db);
-  await loadSample(db, { sampleDir: path.join(ROOT, 'geodata/jinshui'), demoPassword });
+  await loadSample(db, { sampleDir, demoPassword });
   await db.exec('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   await db.close();
   return url;
