@@ -217,7 +217,7 @@ describe('map layers on vector tiles (threshold 0) in Chromium', () => {
     await expect.poll(() => colourAt(page, compound.lngLat).then((c) => near(c, hex(STATUS_COLORS.compounds.in_progress)))).toBe(true);
   });
 
-  it('draws the wall from tiles and recolours a live change in place with a flash, no tile refetch', async () => {
+  it('draws the wall from tiles; a live change replaces its tile copy (hidden in the tiles) without refetching tiles', async () => {
     const wall = await context.newPage();
     const wallRequests: string[] = [];
     wall.on('pageerror', (e) => pageErrors.push(e.message));
