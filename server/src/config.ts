@@ -23,6 +23,11 @@ export interface Config {
   trustProxy: boolean;
   /** Largest file POST /api/imports accepts, in bytes. */
   importMaxBytes: number;
+  /**
+   * A point layer with more features than this in the region on screen is drawn from vector tiles
+   * (/tiles/:layer/…) instead of one GeoJSON load. 0 = always tiles (tests force the tile path with it).
+   */
+  tileThreshold: number;
 }
 
 export class ConfigError extends Error {}
@@ -34,6 +39,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const empty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
   const importMaxMb = Number(empty(env.IMPORT_MAX_MB) ?? 200);
   if (!(importMaxMb > 0)) throw new ConfigError(`IMPORT_MAX_MB must be a positive number, got "${env.IMPORT_MAX_MB}"`);
+  const tileThreshold = Number(empty(env.TILE_THRESHOLD) ?? 10_000);
+  if (!Number.isInteger(tileThreshold) || tileThreshold < 0) throw new ConfigError(`TILE_THRESHOLD must be a non-negative integer, got "${env.TILE_THRESHOLD}"`);
   const databaseUrl = empty(env.DATABASE_URL);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   return {
@@ -51,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jwtSecret: empty(env.JWT_SECRET),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     importMaxBytes: Math.round(importMaxMb * 1024 * 1024),
+    tileThreshold,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../server/src/app.js';
+import type { Config } from '../../server/src/config.js';
 import type { Db } from '../../server/src/db/db.js';
 import { createTestDatabase, type Backend } from './db.js';
 import { testConfig } from './templates.js';
@@ -13,9 +14,9 @@ export interface TestServer {
 }
 
 /** The real server (buildApp) on a free loopback port, over a fresh copy of the sample database. */
-export async function startTestServer({ backend = 'embedded' as Backend } = {}): Promise<TestServer> {
+export async function startTestServer({ backend = 'embedded' as Backend, config = {} as Partial<Config> } = {}): Promise<TestServer> {
   const database = await createTestDatabase(backend);
-  const { app, db } = await buildApp(testConfig({ databaseUrl: database.databaseUrl, dataDir: database.dataDir }));
+  const { app, db } = await buildApp(testConfig({ ...config, databaseUrl: database.databaseUrl, dataDir: database.dataDir }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {

@@ -32,13 +32,18 @@ function bad(what: string): never {
 
 const enc = encodeURIComponent;
 
-export function layerPath(layer: LayerName, region: string, at?: string): string {
-  return `/api/layers/${layer}?region=${enc(region)}${at ? `&at=${enc(at)}` : ''}`;
+export function layerPath(layer: LayerName, region: string, at?: string, statuses?: readonly string[]): string {
+  return `/api/layers/${layer}?region=${enc(region)}${at ? `&at=${enc(at)}` : ''}${statuses ? `&status=${statuses.map(enc).join(',')}` : ''}`;
 }
 
-/** The layer's points in the region subtree; with `at`, statuses as they stood then (replay). */
-export async function fetchPoints(layer: LayerName, region: string, at: string | undefined, opts?: RequestOptions): Promise<PointFeature[]> {
-  const fc = await getJson<FeatureCollection<Geometry, PointProps>>(layerPath(layer, region, at), opts);
+/** The layer's points in the region subtree; with `at`, statuses as they stood then (replay); optionally some statuses only. */
+export async function fetchPoints(
+  layer: LayerName,
+  region: string,
+  at: string | undefined,
+  opts?: RequestOptions & { statuses?: readonly string[] },
+): Promise<PointFeature[]> {
+  const fc = await getJson<FeatureCollection<Geometry, PointProps>>(layerPath(layer, region, at, opts?.statuses), opts);
   if (fc?.type !== 'FeatureCollection' || !Array.isArray(fc.features)) bad(`${layer} layer`);
   return fc.features.filter((f) => typeof f?.properties?.id === 'string');
 }

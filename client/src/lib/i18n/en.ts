@@ -119,6 +119,7 @@ export const en: Catalogue = {
   'leader2.layers.title': 'Layers and filters',
   'leader2.layers.show': 'Layers',
   'leader2.layers.hide': 'Collapse the layer panel',
+  'leader2.layers.tiled': 'Many points: loaded by map tile for the view (not counted)',
   'leader2.layers.error': 'Some layers failed to load',
   'leader2.filter.status': 'Status',
   'leader2.filter.all': 'All',

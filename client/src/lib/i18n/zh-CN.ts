@@ -121,6 +121,7 @@ export const zhCN = {
   'leader2.layers.title': '图层与筛选',
   'leader2.layers.show': '图层',
   'leader2.layers.hide': '收起图层面板',
+  'leader2.layers.tiled': '点位较多，按地图范围分块加载（不计数）',
   'leader2.layers.error': '部分图层加载失败',
   'leader2.filter.status': '状态',
   'leader2.filter.all': '全部',

@@ -5,7 +5,7 @@
  *  3. the server's `GET /api/config` → `{ basemapStyleUrl }` when the server offers it.
  * None of them set = the offline style built from our own boundaries (offline-style.ts), which always works.
  */
-import { getJson } from '../api/http';
+import { clientConfig } from '../api/config';
 
 declare global {
   interface Window {
@@ -33,13 +33,8 @@ export function basemapStyleUrl(): Promise<string | null> {
     if (hook) return hook;
     const meta = usable(document.querySelector<HTMLMetaElement>('meta[name="basemap-style-url"]')?.content);
     if (meta) return meta;
-    try {
-      const config = await getJson<{ basemapStyleUrl?: unknown }>('/api/config');
-      return usable(config?.basemapStyleUrl);
-    } catch {
-      // Older servers have no /api/config (404): the offline basemap it is.
-      return null;
-    }
+    // Older servers have no /api/config (404): clientConfig answers null, the offline basemap it is.
+    return usable((await clientConfig()).basemapStyleUrl);
   })();
   return resolved;
 }

@@ -3,6 +3,9 @@
  * deck.gl as a NEW array on every change (`$state.raw`, never mutated), so deck's shallow compare sees it. The
  * store also remembers which rows the last change touched and hands that to deck as `_dataDiff`: deck then
  * re-uploads the attributes of those rows only, not of the whole layer — a live wall updates by delta.
+ *
+ * A tiled store (a layer drawn from vector tiles, lib/map/deck/tile-points.ts) holds only the points changed
+ * live since its tiles were chosen, and lists their ids in `overridden` (deleted ones too) for the tiles to hide.
  */
 import type { Geometry } from 'geojson';
 import type { LayerName } from '$contract/layers';
@@ -58,11 +61,22 @@ export class PointLayerState {
   /** Replaced on every change; deck.gl compares it by identity. */
   points = $state.raw<readonly MapPoint[]>([]);
 
+  /** Tiled store: ids changed live, which the tiles must not draw. Replaced on change. */
+  overridden = $state.raw<ReadonlySet<string>>(new Set());
+  tiled = false;
+
   #index = new Map<string, number>();
   /** Oldest first; cleared by any publication that moves rows (an insert or a removal). */
   #history: Publication[] = [];
 
   constructor(readonly layer: LayerName) {}
+
+  /** Tiles draw this layer from now on: the store starts empty and collects live changes. */
+  useTiles(tiled: boolean): void {
+    this.tiled = tiled;
+    this.overridden = new Set();
+    if (tiled) this.load([]);
+  }
 
   load(features: readonly PointFeature[]): void {
     const points: MapPoint[] = [];
@@ -85,10 +99,14 @@ export class PointLayerState {
   /** Applies one change of this layer. Changes older than what is held (by `version`) are ignored. */
   apply(change: LiveChange): ApplyOutcome {
     const previous = this.get(change.id);
-    if (change.op === 'delete') return previous ? this.#remove(previous) : { kind: 'ignored' };
+    if (change.op === 'delete') {
+      this.#override(change.id);
+      return previous ? this.#remove(previous) : { kind: 'ignored' };
+    }
     if (change.feature) return this.upsert(change.feature as PointFeature);
-    // A catch-up event carries the changed properties only, not the feature.
-    if (!previous) return { kind: change.op === 'create' ? 'missing' : 'ignored' };
+    // A catch-up event carries the changed properties only, not the feature; a tiled store holds only the
+    // points changed since its tiles, so any other one must be fetched.
+    if (!previous) return { kind: change.op === 'create' || this.tiled ? 'missing' : 'ignored' };
     const after = change.after ?? {};
     if (typeof after.version === 'number' && after.version <= previous.props.version) return { kind: 'stale' };
     const props: PointProps = { ...previous.props };
@@ -100,6 +118,7 @@ export class PointLayerState {
   upsert(feature: PointFeature): ApplyOutcome {
     const point = toPoint(feature);
     if (!point) return { kind: 'ignored' };
+    this.#override(point.id);
     const previous = this.get(point.id);
     if (!previous) {
       this.#publish([...this.points, point], null);
@@ -124,6 +143,10 @@ export class PointLayerState {
     }
     return undefined;
   };
+
+  #override(id: string): void {
+    if (this.tiled && !this.overridden.has(id)) this.overridden = new Set([...this.overridden, id]);
+  }
 
   #replace(previous: MapPoint, point: MapPoint): ApplyOutcome {
     const i = this.#index.get(previous.id)!;

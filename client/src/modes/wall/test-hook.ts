@@ -9,6 +9,8 @@ export interface WallHook {
   point(layer: string, id: string): PointProps | null;
   /** Number of points held per layer. */
   counts(): Record<string, number>;
+  /** Per layer drawn from vector tiles: how many of its points live changes override (hidden in the tiles). */
+  tiled(): Record<string, number>;
 }
 
 declare global {
@@ -24,6 +26,7 @@ export function exposeWall(wall: WallState): () => void {
       return p ? { ...p.props } : null;
     },
     counts: () => Object.fromEntries(Object.entries(wall.layers).map(([k, s]) => [k, s.size])),
+    tiled: () => Object.fromEntries([...wall.tiles.layers].map((l) => [l, wall.layers[l].overridden.size])),
   };
   window.__wall = hook;
   return () => {

@@ -8,12 +8,17 @@
  * link recovers from an outage, the missed changes have been caught up by LiveFeed and the figures are
  * refetched. Every timer is owned here and cleared by `stop()`; the feed and flashes are capped, so memory
  * stays flat on a wall that runs for weeks.
+ *
+ * A layer with more points than the server's tile threshold is drawn from vector tiles (`tiles`); its store then
+ * holds only the points changed live (lib/state/points.svelte.ts). Disputes are never tiled: the wall shows the
+ * open ones only, so a large district loads just those (and the hot spots then cover open cases).
  */
 import type { CampaignProgress, ChangeEvent } from '$contract/events';
 import { OPEN_DISPUTE_STATUSES, type LayerName } from '$contract/layers';
 import type { RegionRef, RegionStats } from '$contract/regions';
 import { ApiError, getJson } from '../../lib/api/http';
 import { fetchChildren, fetchStats } from '../../lib/api/regions';
+import { clientConfig, useTiles } from '../../lib/api/config';
 import { fetchCampaignProgress, fetchEvents, fetchPoint, fetchPoints, type PointFeature } from '../../lib/api/points';
 import { LiveLink, type LiveChange } from '../../lib/state/live.svelte';
 import { PointLayerState, type MapPoint } from '../../lib/state/points.svelte';
@@ -98,6 +103,8 @@ export class WallState {
   /** Increments when a full data set was loaded: the map's settle key. */
   generation = $state(0);
   metric = $state<WallMetric>('campaign');
+  /** Layers drawn from vector tiles, and the generation of their tiles (bumped when an import invalidates them). */
+  tiles = $state.raw<{ layers: ReadonlySet<MapPointLayer>; generation: number }>({ layers: new Set(), generation: 0 });
   /** Wall-clock time, ticking every CLOCK_TICK_MS: overdue is judged against it. */
   now = $state(Date.now());
 
@@ -141,6 +148,8 @@ export class WallState {
     return values;
   });
 
+  /** How the last full load read each layer (tiles, a status-filtered load, or all of it). */
+  #tileLoad: ((l: MapPointLayer) => Promise<PointFeature[]>) | null = null;
   #stopped = false;
   #abort = new AbortController();
   #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -181,18 +190,27 @@ export class WallState {
     const { signal } = this.#abort;
     try {
       // Without `region`, /api/stats answers the user's own region: that is what this wall shows.
-      const own = await getJson<RegionStats>('/api/stats', { signal });
+      const [own, config] = await Promise.all([getJson<RegionStats>('/api/stats', { signal }), clientConfig()]);
       const root = own.region.code;
+      const large = new Set(MAP_POINT_LAYERS.filter((l) => useTiles(config, own, l)));
+      const tiled: ReadonlySet<MapPointLayer> = new Set([...large].filter((l) => l !== 'disputes'));
+      const load = (l: MapPointLayer) =>
+        tiled.has(l)
+          ? Promise.resolve([])
+          : fetchPoints(l, root, undefined, { signal, statuses: large.has(l) ? OPEN_DISPUTE_STATUSES : undefined });
       // The seq baseline comes before the data (see the header comment).
       const { last } = await fetchEvents(0, root, 1, { signal });
       const [children, campaign, recent, ...layers] = await Promise.all([
         fetchChildren(root, { signal }),
         this.#fetchCampaign(root, signal),
         fetchEvents(Math.max(0, last - FEED_PREFILL), root, FEED_PREFILL, { signal }),
-        ...MAP_POINT_LAYERS.map((l) => fetchPoints(l, root, undefined, { signal })),
+        ...MAP_POINT_LAYERS.map(load),
       ]);
       if (this.#stopped) return;
 
+      this.#tileLoad = load;
+      for (const l of MAP_POINT_LAYERS) this.layers[l].useTiles(tiled.has(l));
+      this.tiles = { layers: tiled, generation: this.tiles.generation + 1 };
       MAP_POINT_LAYERS.forEach((l, i) => this.layers[l].load(layers[i]));
       this.names.remember([own.region, ...children.features.map((f) => f.properties)]);
       this.region = own.region;
@@ -298,7 +316,11 @@ export class WallState {
     const root = this.region?.code;
     if (!root) return;
     try {
-      const layers = await Promise.all(MAP_POINT_LAYERS.map((l) => fetchPoints(l, root, undefined, { signal: this.#abort.signal })));
+      const load = this.#tileLoad ?? ((l: MapPointLayer) => fetchPoints(l, root, undefined, { signal: this.#abort.signal }));
+      const layers = await Promise.all(MAP_POINT_LAYERS.map(load));
+      // Tiled layers: new tiles (a new generation), and their stores start over with them.
+      for (const l of this.tiles.layers) this.layers[l].useTiles(true);
+      this.tiles = { ...this.tiles, generation: this.tiles.generation + 1 };
       MAP_POINT_LAYERS.forEach((l, i) => this.layers[l].load(layers[i]));
     } catch {
       /* the next import event or reload retries */

@@ -21,9 +21,13 @@ export interface PickOptions {
   layerIds?: string[];
 }
 
-export async function pickDeckObject<T>(map: MaplibreMap, opts: PickOptions): Promise<T | null> {
+/** The whole pick: `info.layer` is the top-level layer hit (a tile layer, not its per-tile sub-layer). */
+export async function pickDeckInfo<T>(map: MaplibreMap, opts: PickOptions): Promise<PickingInfo<T> | null> {
   const deck = (map as unknown as { __deck?: Deck | null }).__deck;
   if (!deck?.isInitialized) return null;
-  const info = (await deck.pickObjectAsync(opts)) as PickingInfo<T> | null;
-  return info?.object ?? null;
+  return (await deck.pickObjectAsync(opts)) as PickingInfo<T> | null;
+}
+
+export async function pickDeckObject<T>(map: MaplibreMap, opts: PickOptions): Promise<T | null> {
+  return (await pickDeckInfo<T>(map, opts))?.object ?? null;
 }

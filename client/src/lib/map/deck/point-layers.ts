@@ -8,6 +8,8 @@ import { IconLayer, ScatterplotLayer } from '@deck.gl/layers';
 import type { Texture } from '@luma.gl/core';
 import type { LayerName } from '$contract/layers';
 import type { MapPoint } from '../../state/points.svelte';
+import type { PointProps } from '../../api/points';
+import { createTiledPointLayer, type TileSymbology } from './tile-points';
 import { buildIconAtlas, symbolKey, type IconAtlas, type Rgb, type ShapeName, type SymbolSpec } from './point-symbols';
 
 /** The layers a situation map draws as points (member units are listed, not mapped). */
@@ -159,5 +161,47 @@ export function createDisputeLayer(points: readonly MapPoint[], visible: boolean
     getLineWidth: 1.5,
     pickable: false,
     parameters: { depthCompare: 'always' },
+  });
+}
+
+/** The tile path's look of each layer: the same tables as the factories above, over a point's properties. */
+function tileSymbology(layer: Exclude<MapPointLayer, 'disputes'>): TileSymbology {
+  const p = (props: PointProps) => ({ id: props.id, position: [0, 0], props }) as MapPoint;
+  if (layer === 'compounds') {
+    return { kind: 'circle', fill: (q) => COMPOUND_STATUS_COLORS[q.status] ?? GREY, radius: (q) => COMPOUND_RADIUS(q.status) };
+  }
+  const { atlas: image, mapping } = iconAtlas();
+  const symbol =
+    layer === 'service-centres'
+      ? (q: PointProps) => serviceCentreSymbol(tierOf(p(q)), q.status)
+      : layer === 'projects'
+        ? (q: PointProps) => projectSymbol(q.status)
+        : (q: PointProps) => tempBranchSymbol(q.status);
+  const size = layer === 'service-centres' ? (q: PointProps) => SERVICE_CENTRE_TIERS[tierOf(p(q))].size : layer === 'projects' ? () => 10 : () => 9;
+  return { kind: 'icon', icon: (q) => symbolKey(symbol(q)), iconSize: size, iconAtlas: image, iconMapping: mapping };
+}
+
+export interface WallTileOptions {
+  region: string;
+  token: string | null;
+  /** Ids changed live (drawn by the GeoJSON layer of the same store): hidden in the tiles. */
+  overridden: ReadonlySet<string>;
+  /** Bumped when the tiles are stale as a whole (an import): a new layer id loads them afresh. */
+  generation: number;
+  extent: [number, number, number, number] | null;
+}
+
+/** A layer too large for one load, from vector tiles, drawn under its store's live overrides. */
+export function createTiledLayer(layer: Exclude<MapPointLayer, 'disputes'>, visible: boolean, o: WallTileOptions) {
+  return createTiledPointLayer({
+    id: `tiles-${layer}-${o.generation}`,
+    layer,
+    query: { region: o.region },
+    token: o.token,
+    visible,
+    hidden: (q) => o.overridden.has(q.id),
+    hiddenKey: o.overridden,
+    extent: o.extent,
+    symbology: tileSymbology(layer),
   });
 }

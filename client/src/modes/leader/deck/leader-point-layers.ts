@@ -13,8 +13,12 @@ import type { PickingInfo } from '@deck.gl/core';
 import type { LayerName } from '$contract/layers';
 import { hexToRgba, isOverdue, LAYER_SCALE, statusColor, type Rgba } from '../point-style';
 import type { MapPoint } from '../state/points.svelte';
+import type { PointProps } from '../../../lib/api/points';
+import { createTiledPointLayer, pickedTilePoint, type TileQuery } from '../../../lib/map/deck/tile-points';
 
 export const POINT_LAYER_ID_PREFIX = 'leader-points-';
+/** Tiled layers get their own ids: the live overrides of the same layer are drawn by `leader-points-<layer>`. */
+export const TILE_LAYER_ID_PREFIX = 'leader-tiles-';
 
 const OUTLINE: Rgba = [8, 14, 26, 230];
 const OVERDUE_RING: Rgba = [255, 255, 255, 255];
@@ -24,6 +28,48 @@ export interface PointLayerOptions {
   /** The time statuses are judged at (ms): now, or the replay time. Overdue depends on it. */
   at: number;
   onHover: (point: MapPoint | null, x: number, y: number) => void;
+}
+
+/** The same symbology over a point's properties: shared by the GeoJSON and the tile path. */
+function symbology(layer: LayerName, o: Pick<PointLayerOptions, 'radius' | 'at'>) {
+  const radius = o.radius * LAYER_SCALE[layer];
+  return {
+    radius,
+    fill: (p: PointProps) => hexToRgba(statusColor(layer, p.status)),
+    line: (p: PointProps) => (isOverdue(layer, p, o.at) ? OVERDUE_RING : OUTLINE),
+    lineWidth: (p: PointProps) => (isOverdue(layer, p, o.at) ? 2.5 : 1),
+    size: (p: PointProps) => (isOverdue(layer, p, o.at) ? radius * 1.35 : radius),
+  };
+}
+
+export interface TiledLayerOptions extends PointLayerOptions {
+  query: TileQuery;
+  token: string | null;
+  hidden: (p: PointProps) => boolean;
+  hiddenKey: unknown;
+  extent: [number, number, number, number] | null;
+  onLoaded: () => void;
+}
+
+/** A layer too large for one GeoJSON load, drawn from vector tiles with the same look as createPointLayer. */
+export function createTiledLayer(layer: LayerName, o: TiledLayerOptions) {
+  const sym = symbology(layer, o);
+  return createTiledPointLayer({
+    id: TILE_LAYER_ID_PREFIX + layer,
+    layer,
+    query: o.query,
+    token: o.token,
+    hidden: o.hidden,
+    hiddenKey: o.hiddenKey,
+    extent: o.extent,
+    symbology: { kind: 'circle', fill: sym.fill, line: sym.line, lineWidth: sym.lineWidth, radius: sym.size, styleKey: [o.at, sym.radius] },
+    pickable: true,
+    onHover: (info) => {
+      const hit = pickedTilePoint(info.object);
+      o.onHover(hit ? { id: hit.props.id, layer, position: hit.position, props: hit.props } : null, info.x, info.y);
+    },
+    onViewportLoad: o.onLoaded,
+  });
 }
 
 export function createPointLayer(layer: LayerName, data: readonly MapPoint[], o: PointLayerOptions): ScatterplotLayer<MapPoint> {

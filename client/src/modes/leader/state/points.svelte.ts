@@ -5,6 +5,10 @@
  * Every array here is `$state.raw` and replaced, never mutated: deck.gl compares `data` by identity, and a
  * layer whose array did not change is not re-uploaded. The per-layer memo in `visible` keeps that true for
  * filtering too — changing the disputes filter hands deck a new disputes array and the same compounds array.
+ *
+ * A layer with too many points for the region (`show`'s `tiled`) is not loaded: the map draws it from vector
+ * tiles (lib/map/deck/tile-points.ts) and `all` holds only the points live changes touched since, which the map
+ * draws over the tiles; `overridden` lists their ids so the tiles hide them (deleted ones too).
  */
 import { isLayerName, type LayerName } from '$contract/layers';
 import { ApiError } from '../../../lib/api/http';
@@ -12,6 +16,7 @@ import type { LiveChange } from '../../../lib/api/live';
 import type { LngLat } from '../../../lib/geo/geometry';
 import { positionOf } from '../../../lib/state/points.svelte';
 import { fetchPoint, fetchPoints, type PointFeature, type PointProps } from '../../../lib/api/points';
+import type { TileQuery } from '../../../lib/map/deck/tile-points';
 import { DRAW_ORDER } from '../point-style';
 import { passesFilter, readLayerSettings, writeLayerSettings, type LayerFilter, type LayerSettings } from '../layer-settings';
 
@@ -40,6 +45,12 @@ export class LeaderPointsState {
   loading = $state.raw<ReadonlySet<LayerName>>(new Set());
   /** Layers whose last load failed, with why. */
   errors = $state.raw<Partial<Record<LayerName, ApiError>>>({});
+  /** Layers drawn from vector tiles in the region on screen. */
+  tiled = $state.raw<ReadonlySet<LayerName>>(new Set());
+  /** Tiled layers whose tiles for the current view and query have not all arrived yet (the panel's spinner). */
+  tilesPending = $state.raw<ReadonlySet<LayerName>>(new Set());
+  /** Per tiled layer: ids of points changed live since the tiles were chosen; the tiles must not draw them. */
+  overridden = $state.raw<Partial<Record<LayerName, ReadonlySet<string>>>>({});
 
   #memo = new Map<LayerName, { src: readonly MapPoint[]; filter: LayerFilter; out: readonly MapPoint[] }>();
 
@@ -61,6 +72,23 @@ export class LeaderPointsState {
     }
     return out;
   });
+
+  /** The tile query of each tiled, enabled layer: statuses filter on the server (fewer bytes), values in the client. */
+  tileQueries: Partial<Record<LayerName, TileQuery>> = $derived.by(() => {
+    const out: Partial<Record<LayerName, TileQuery>> = {};
+    const region = this.shownRegion;
+    if (!region) return out;
+    for (const layer of this.tiled) {
+      const f = this.settings[layer];
+      if (f.enabled) out[layer] = { region, statuses: f.statuses, at: this.shownAt };
+    }
+    return out;
+  });
+
+  /** The region and time whose points are on screen (tiled layers read them). */
+  shownRegion = $state<string | null>(null);
+  shownAt = $state<string | undefined>(undefined);
+  #tileTemplates = new Map<LayerName, string>();
 
   #region: string | null = null;
   #at: string | undefined;
@@ -109,11 +137,16 @@ export class LeaderPointsState {
    * its one request out, shows its answer — a frame of the replay — and then asks for the newest time. Aborting
    * on every tick would show nothing at all while playing whenever a layer takes longer than a tick to load.
    */
-  show(region: string, at: string | undefined): void {
-    if (region === this.#region && at === this.#at) return this.#loadMissing();
-    const regionChanged = region !== this.#region;
+  show(region: string, at: string | undefined, tiled: ReadonlySet<LayerName> = new Set()): void {
+    const tiledChanged = tiled.size !== this.tiled.size || [...tiled].some((l) => !this.tiled.has(l));
+    if (region === this.#region && at === this.#at && !tiledChanged) return this.#loadMissing();
+    const regionChanged = region !== this.#region || tiledChanged;
     this.#region = region;
     this.#at = at;
+    this.shownRegion = region;
+    this.shownAt = at;
+    this.tiled = tiled;
+    this.overridden = {};
     if (regionChanged) {
       for (const { abort } of this.#inflight.values()) abort.abort();
       this.#inflight.clear();
@@ -121,11 +154,34 @@ export class LeaderPointsState {
       this.loading = new Set();
       const kept: Partial<Record<LayerName, readonly MapPoint[]>> = {};
       for (const [layer, points] of Object.entries(this.all) as [LayerName, readonly MapPoint[]][]) {
-        kept[layer] = points.filter((p) => p.props.regionCode.startsWith(region));
+        if (!tiled.has(layer)) kept[layer] = points.filter((p) => p.props.regionCode.startsWith(region));
       }
       this.all = kept;
     }
+    // Live overrides of tiled layers belong to the tiles they corrected: new tiles start clean.
+    for (const layer of tiled) this.all = { ...this.all, [layer]: EMPTY };
     this.#loadMissing();
+  }
+
+  /** The tile template a tiled layer is about to draw: its tiles are pending until `tilesLoaded` says so. */
+  tilesRequested(layer: LayerName, template: string): void {
+    if (this.#tileTemplates.get(layer) === template) return;
+    this.#tileTemplates.set(layer, template);
+    this.tilesPending = new Set([...this.tilesPending, layer]);
+  }
+
+  tilesLoaded(layer: LayerName, template: string): void {
+    if (this.#tileTemplates.get(layer) !== template || !this.tilesPending.has(layer)) return;
+    const next = new Set(this.tilesPending);
+    next.delete(layer);
+    this.tilesPending = next;
+  }
+
+  /** Tiled layer points the map must not draw from tiles: changed live (drawn from `all`), or filtered out here. */
+  hiddenInTiles(layer: LayerName): (p: PointProps) => boolean {
+    const overridden = this.overridden[layer];
+    const filter = { ...this.settings[layer], statuses: null };
+    return (p) => !!overridden?.has(p.id) || !passesFilter(layer, p, filter);
   }
 
   retry(): void {
@@ -140,6 +196,10 @@ export class LeaderPointsState {
     for (const layer of DRAW_ORDER) {
       // A layer with a request out is asked again when it answers (#load's finally), for the newest time.
       if (!this.settings[layer].enabled || this.#loadedKey.get(layer) === key || this.#inflight.has(layer)) continue;
+      if (this.tiled.has(layer)) {
+        this.#loadedKey.set(layer, key);
+        continue;
+      }
       void this.#load(layer, region, this.#at, key);
     }
   }
@@ -196,7 +256,10 @@ export class LeaderPointsState {
     const points = this.all[layer];
     if (!points) return;
 
-    if (change.op === 'delete') return this.#replace(layer, change.id, null);
+    if (change.op === 'delete') {
+      this.#override(layer, change.id);
+      return this.#replace(layer, change.id, null);
+    }
     if (change.feature) return this.#upsert(layer, change.feature as PointFeature);
     // From a catch-up over HTTP the event has no feature: fetch the point as it is now.
     void fetchPoint(layer, change.id).then(
@@ -210,6 +273,7 @@ export class LeaderPointsState {
     if (!region || this.#at !== undefined) return;
     const point = toMapPoint(layer, feature);
     const inRegion = point && point.props.regionCode.startsWith(region);
+    this.#override(layer, feature.properties.id);
     this.#replace(layer, feature.properties.id, inRegion ? point : null);
   }
 
@@ -229,6 +293,12 @@ export class LeaderPointsState {
       else next.splice(i, 1);
     }
     this.all = { ...this.all, [layer]: next };
+  }
+
+  /** Marks a tiled layer's point as changed live, so the tiles stop drawing their (older) copy of it. */
+  #override(layer: LayerName, id: string): void {
+    if (!this.tiled.has(layer) || this.overridden[layer]?.has(id)) return;
+    this.overridden = { ...this.overridden, [layer]: new Set([...(this.overridden[layer] ?? []), id]) };
   }
 
   /** A point held by any layer, for the detail card and search hits. */

@@ -1,0 +1,207 @@
+/**
+ * `npx tsx bench/leader-page.ts [--scale 100 | --scale 1,10,100] [--runs 3] [--out bench/RESULTS-leader.md]`:
+ * the leader page (`/`) opened at district level in Chromium, on a scaled copy of the sample district.
+ *
+ * Goal (issue 8): on the 100× district, first full map ≤ 3 s and ≤ 5 MB transferred.
+ *
+ * Per scale: generates geodata/scaled/x<N> if missing (`npm run geodata -- --scale N`), loads it into a fresh
+ * database on a throwaway PostgreSQL + PostGIS cluster (the server's own migrate + loadSample; the 100× load takes
+ * minutes), starts the real server (server/src/main.ts, default config: TILE_THRESHOLD and all), and opens `/` as
+ * `leader` in Debian's Chromium (software WebGL, as the e2e tests) with a cold browser cache each run. Builds
+ * nothing: run `npx vite build` first.
+ *
+ * "First full map": measured from navigation start until, all at once, the district is loaded
+ * (`.leader[data-status=ready]`), the map has settled (`data-map-ready`), no layer in the layer panel is loading
+ * (GeoJSON layers loaded, tiled layers' tiles of the view all arrived: deck's onViewportLoad) and MapLibre reports
+ * `loaded()` with no tile or source pending. The leader's default layers are on (open disputes, service centres).
+ * Bytes: the sum of CDP Network.loadingFinished encodedDataLength (bytes on the wire, headers included, after any
+ * compression) of every request the page made up to that moment, the page's own documents and scripts included.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { chromium } from 'playwright-core';
+import { openDb } from '../server/src/db/db.js';
+import { migrate } from '../server/src/db/migrate.js';
+import { loadSample } from '../server/src/sample/sample.loader.js';
+import { CHROMIUM_ARGS } from '../tests/e2e/browser.js';
+import { ROOT, WORK, cleanupAll, onCleanup, startPostgres, startRealServer } from './fanout.js';
+
+const DEMO_PASSWORD = 'bench-demo-password';
+const GOAL = { ms: 3000, mb: 5 };
+
+const argv = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : argv[i + 1];
+};
+const scales = arg('scale', '100').split(',').map(Number);
+const runs = Number(arg('runs', '3'));
+const out = path.resolve(arg('out', path.join(ROOT, 'bench/RESULTS-leader.md')));
+if (scales.some((s) => !Number.isInteger(s) || s < 1) || !(runs >= 1)) throw new Error('--scale N[,N…] (positive integers), --runs N');
+if (!fs.existsSync(path.join(ROOT, 'dist/client/index.html'))) throw new Error('No built client in dist/client: run "npx vite build" first');
+
+interface Run {
+  ms: number;
+  bytes: number;
+  requests: number;
+  tiles: number;
+  tileBytes: number;
+  layerBytes: number;
+}
+
+function sampleDir(scale: number): string {
+  const dir = scale === 1 ? path.join(ROOT, 'geodata/jinshui') : path.join(ROOT, `geodata/scaled/x${scale}`);
+  if (!fs.existsSync(path.join(dir, 'meta.json'))) {
+    console.log(`Generating the ${scale}× district into ${dir} …`);
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'geodata/generate.ts'), '--scale', String(scale)], { stdio: 'inherit', cwd: ROOT });
+  }
+  return dir;
+}
+
+async function measure(url: string, token: string): Promise<Run> {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1, locale: 'zh-CN' });
+    const origin = new URL(url).origin;
+    await context.route('**/*', (route) => (route.request().url().startsWith(origin) || /^(data|blob):/.test(route.request().url()) ? route.continue() : route.abort()));
+    const page = await context.newPage();
+    // The token first (a same-origin page that loads no app code), so the measured load starts signed in and cold.
+    await page.goto(`${url}/api/health`);
+    await page.evaluate((t) => localStorage.setItem('jinshui.token', t), token);
+
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    const urls = new Map<string, string>();
+    const done: { url: string; bytes: number }[] = [];
+    cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
+    cdp.on('Network.loadingFinished', (e) => done.push({ url: urls.get(e.requestId) ?? '', bytes: e.encodedDataLength }));
+
+    await page.goto(`${url}/`, { waitUntil: 'commit' });
+    // A string, not a function: tsx would wrap named inner functions in a helper (__name) the page does not have.
+    const ms = await page.evaluate<number>(`new Promise((resolve) => {
+      const full = () => {
+        const map = window.__map;
+        return (
+          !!document.querySelector('.leader[data-region="410105"][data-status="ready"]') &&
+          !!document.querySelector('[data-map-ready="true"]') &&
+          !!document.querySelector('[data-testid="layer-panel"]') &&
+          !document.querySelector('[data-testid="layer-panel"] .spinner') &&
+          !!map && map.loaded() && map.areTilesLoaded()
+        );
+      };
+      const tick = () => (full() ? resolve(performance.now()) : requestAnimationFrame(tick));
+      tick();
+    })`);
+    // Let in-flight loadingFinished events of requests the page already finished arrive.
+    await page.waitForTimeout(200);
+    const bytes = done.reduce((n, d) => n + d.bytes, 0);
+    const tiles = done.filter((d) => new URL(d.url).pathname.startsWith('/tiles/'));
+    const layers = done.filter((d) => new URL(d.url).pathname.startsWith('/api/layers/'));
+    await context.close();
+    return {
+      ms,
+      bytes,
+      requests: done.length,
+      tiles: tiles.length,
+      tileBytes: tiles.reduce((n, d) => n + d.bytes, 0),
+      layerBytes: layers.reduce((n, d) => n + d.bytes, 0),
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+async function benchScale(cluster: Awaited<ReturnType<typeof startPostgres>>, scale: number) {
+  const dir = sampleDir(scale);
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { counts?: Record<string, number> };
+  const dbName = `jinshui_leader_x${scale}`;
+  const admin = new pg.Client({ connectionString: cluster.url('postgres') });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const databaseUrl = cluster.url(dbName);
+  fs.mkdirSync(WORK, { recursive: true });
+  const t0 = Date.now();
+  const db = await openDb({ databaseUrl, dataDir: WORK });
+  await migrate(db);
+  await loadSample(db, { sampleDir: dir, demoPassword: DEMO_PASSWORD });
+  await db.close();
+  console.log(`${scale}×: loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+  const server = await startRealServer({ databaseUrl, demoPassword: DEMO_PASSWORD });
+  try {
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'leader', password: DEMO_PASSWORD }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const config = (await (await fetch(`${server.url}/api/config`, { headers: { authorization: `Bearer ${token}` } })).json()) as { tileThreshold?: number };
+    const compressed = (await fetch(`${server.url}/api/stats`, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'br, gzip' } })).headers.get('content-encoding');
+    const results: Run[] = [];
+    // One warm-up (server caches, PostgreSQL buffers), then the measured runs, each with a cold browser.
+    await measure(server.url, token);
+    for (let i = 0; i < runs; i++) {
+      const r = await measure(server.url, token);
+      console.log(`${scale}× run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(2)} MB (${r.requests} requests, ${r.tiles} tiles)`);
+      results.push(r);
+    }
+    return { scale, counts: meta.counts ?? {}, tileThreshold: config.tileThreshold ?? null, compression: compressed ?? 'none', results };
+  } finally {
+    await server.stop();
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const cluster = await startPostgres({ durable: false });
+  const rows: Awaited<ReturnType<typeof benchScale>>[] = [];
+  for (const scale of scales) rows.push(await benchScale(cluster, scale));
+  const cpu = execFileSync('nproc').toString().trim();
+  const lines = [
+    '# Leader page: first full map at district level',
+    '',
+    `Written by \`npx tsx bench/leader-page.ts --scale ${scales.join(',')} --runs ${runs}\` on ${new Date().toISOString().slice(0, 10)} (${cpu} cores, shared;`,
+    "Debian's Chromium, software WebGL via SwiftShader; PostgreSQL 15 + PostGIS, fsync off; cold browser cache per run;",
+    'medians of the runs after one warm-up). Goal (issue 8): 100× district, first full map ≤ 3 s, ≤ 5 MB transferred.',
+    '',
+    '"First full map" = district loaded, map settled, no layer loading in the layer panel (GeoJSON loaded, every tile of',
+    'the view arrived), MapLibre loaded with no source pending; from navigation start. Bytes = CDP encodedDataLength of',
+    "every request (app code included). The leader's default layers are on: open disputes and service centres.",
+    '',
+    '| scale | compounds | disputes | tile threshold | compression | first full map (s) | transferred (MB) | of which tiles (MB, n) | of which /api/layers (MB) | goal met |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const ms = median(r.results.map((x) => x.ms));
+    const mb = median(r.results.map((x) => x.bytes)) / 1e6;
+    const tiles = median(r.results.map((x) => x.tileBytes)) / 1e6;
+    const n = median(r.results.map((x) => x.tiles));
+    const layers = median(r.results.map((x) => x.layerBytes)) / 1e6;
+    const met = r.scale === 100 ? (ms <= GOAL.ms && mb <= GOAL.mb ? 'yes' : 'no') : '–';
+    lines.push(
+      `| ${r.scale}× | ${r.counts.compounds ?? '?'} | ${r.counts.disputes ?? '?'} | ${r.tileThreshold ?? 'none'} | ${r.compression} | ${(ms / 1000).toFixed(2)} | ${mb.toFixed(2)} | ${tiles.toFixed(2)} (${n}) | ${layers.toFixed(2)} | ${met} |`,
+    );
+  }
+  lines.push('', 'Runs (s / MB):', '');
+  for (const r of rows) lines.push(`- ${r.scale}×: ${r.results.map((x) => `${(x.ms / 1000).toFixed(2)} / ${(x.bytes / 1e6).toFixed(2)}`).join(', ')}`);
+  fs.writeFileSync(out, lines.join('\n') + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}\n${lines.slice(11).join('\n')}`);
+}
+
+process.on('SIGINT', () => {
+  cleanupAll();
+  process.exit(130);
+});
+onCleanup(() => undefined);
+main()
+  .then(() => cleanupAll())
+  .catch((e) => {
+    console.error(e);
+    cleanupAll();
+    process.exit(1);
+  });
