@@ -4,12 +4,12 @@
 // request cost before compression). Bytes are the browser's own count (CDP encodedDataLength: headers and body as
 // received); the table is printed for the README and the issue note.
 import fs from 'node:fs';
-import http from 'node:http';
 import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
+import { rawGet } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { DEMO_PASSWORD } from '../helpers/templates.js';
 import { CHROMIUM_ARGS, CLIENT_DIST, READY, requireBuiltClient } from './browser.js';
@@ -26,19 +26,6 @@ interface Load {
 const kindOf = (mime: string, url: string) =>
   /geo\+json/.test(mime) ? 'geojson' : /json/.test(mime) ? 'json' : /javascript/.test(mime) ? 'js' : /css/.test(mime) ? 'css' : /html/.test(mime) ? 'html' : `other (${mime || new URL(url).pathname})`;
 
-/** One GET with exactly these headers (node:http adds no Accept-Encoding and decodes nothing). */
-function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 
 /** Every file of the build, relative to dist/client. */
 const builtFiles = (dir = CLIENT_DIST): string[] =>

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { DEMO_PASSWORD } from './templates.js';
 
 /** Logs a demo account in over HTTP and returns its bearer token. */
@@ -31,4 +32,24 @@ export function client(url: string, token?: string) {
     post: (path: string, body: unknown) => call('POST', path, body),
     patch: (path: string, body: unknown, headers?: Record<string, string>) => call('PATCH', path, body, headers),
   };
+}
+
+export interface Raw {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One GET with exactly these headers; the body as received, not decoded. */
+export function rawGet(url: string, headers: Record<string, string> = {}): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
 }

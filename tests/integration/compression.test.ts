@@ -1,35 +1,15 @@
 // HTTP compression of API answers (brotli or gzip, by Accept-Encoding), on the real server over real PostGIS (both
 // backends). Requests go through node:http, which neither asks for nor decodes compression by itself, so each
 // test sees exactly the bytes the server sent.
-import http from 'node:http';
 import Fastify from 'fastify';
 import compress from '@fastify/compress';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { login } from '../helpers/api.js';
+import { login, rawGet } from '../helpers/api.js';
 import { COMPRESS_THRESHOLD, compressOptions } from '../../server/src/compression.js';
 
-interface Raw {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** One GET with exactly these headers; the body as received, not decoded. */
-function rawGet(url: string, headers: Record<string, string>): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
 
 const DECODE: Record<string, (b: Buffer) => Buffer> = { br: zlib.brotliDecompressSync, gzip: zlib.gunzipSync };
 
