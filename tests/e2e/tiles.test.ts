@@ -178,9 +178,7 @@ describe('map layers on vector tiles (threshold 0) in Chromium', () => {
     await expect.poll(() => bare(compound.lngLat)).toBe(false);
   });
 
-  // KNOWN BUG (open): deck's pick at a live-overridden point drawn over MVT tiles finds nothing (pickMultipleObjects
-  // answers []), so the click falls through to the region. Tile features themselves are picked; see the report.
-  it.skip('opens the detail of a point clicked on the tiles', async () => {
+  it('opens the detail of a point clicked on the tiles (a live override drawn over its hidden tile copy)', async () => {
     const p = await page.evaluate((ll) => {
       const q = (window as unknown as MapHook).__map.project(ll);
       const rect = document.querySelector('[data-map-ready] canvas')!.getBoundingClientRect();
