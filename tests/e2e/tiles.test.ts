@@ -178,9 +178,7 @@ describe('map layers on vector tiles (threshold 0) in Chromium', () => {
     await expect.poll(() => bare(compound.lngLat)).toBe(false);
   });
 
-  // KNOWN BUG (open): deck's pick at a live-overridden point drawn over MVT tiles finds nothing (pickMultipleObjects
-  // answers []), so the click falls through to the region. Tile features themselves are picked; see the report.
-  it.skip('opens the detail of a point clicked on the tiles', async () => {
+  it('opens the detail of a point clicked on the tiles (a live override drawn over its hidden tile copy)', async () => {
     const p = await page.evaluate((ll) => {
       const q = (window as unknown as MapHook).__map.project(ll);
       const rect = document.querySelector('[data-map-ready] canvas')!.getBoundingClientRect();
@@ -245,6 +243,61 @@ describe('map layers on vector tiles (threshold 0) in Chromium', () => {
     expect(wallRequests.slice(before).filter((r) => r.startsWith('/tiles/'))).toEqual([]);
     await wall.close();
   }, 120_000);
+
+  it('opens the detail of a GeoJSON-loaded point clicked where it is drawn over a tiled layer', { timeout: 120_000 }, async () => {
+    // This page alone is told a threshold at the district's dispute count: the disputes (drawn on top) then load as
+    // GeoJSON while the compounds stay on tiles.
+    const stats = await get<{ compounds: { total: number }; disputes: { open: number; resolved: number } }>('/api/stats?region=410105');
+    const threshold = stats.disputes.open + stats.disputes.resolved;
+    expect(stats.compounds.total).toBeGreaterThan(threshold);
+    const mixed = await context.newPage();
+    const seen: string[] = [];
+    mixed.on('pageerror', (e) => pageErrors.push(e.message));
+    mixed.on('request', (r) => seen.push(new URL(r.url()).pathname));
+    await mixed.route('**/api/config', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), tileThreshold: threshold } });
+    });
+    const layers = { ...defaultLayerSettings(), 'service-centres': { enabled: false, statuses: null, values: null }, projects: { enabled: false, statuses: null, values: null }, 'temp-branches': { enabled: false, statuses: null, values: null }, disputes: { enabled: true, statuses: null, values: null }, compounds: { enabled: true, statuses: null, values: null } };
+    const before = await page.evaluate((key) => localStorage.getItem(key), STORAGE_KEYS.leaderLayers);
+    await mixed.goto(server.url + '/');
+    await mixed.evaluate(([key, s]) => localStorage.setItem(key, s), [STORAGE_KEYS.leaderLayers, JSON.stringify(layers)] as const);
+    await mixed.goto(server.url + '/');
+    await mixed.waitForSelector('.leader[data-region="410105"][data-status="ready"]', { timeout: READY_TIMEOUT });
+    await mixed.waitForSelector(READY, { timeout: READY_TIMEOUT });
+    await mixed.waitForFunction(() => !document.querySelector('[data-testid="layer-panel"] .spinner'), null, { timeout: READY_TIMEOUT });
+    expect(seen.some((r) => r.startsWith('/tiles/compounds/'))).toBe(true);
+    expect(seen).toContain('/api/layers/disputes');
+    expect(seen.some((r) => r.startsWith('/tiles/disputes/'))).toBe(false);
+
+    // A dispute drawn right over a compound (the tiles draw one under it) and clear of every other dispute.
+    const disputes = (await get<PointCollection>('/api/layers/disputes?region=410105')).features;
+    const compounds = (await get<PointCollection>('/api/layers/compounds?region=410105')).features;
+    const [ds, cs] = await mixed.evaluate(
+      ([dl, cl]) => {
+        const canvas = document.querySelector('[data-map-ready] canvas')!;
+        const rect = canvas.getBoundingClientRect();
+        const at = (ll: [number, number]) => {
+          const p = (window as unknown as MapHook).__map.project(ll);
+          return { x: rect.left + p.x, y: rect.top + p.y, onMap: document.elementFromPoint(rect.left + p.x, rect.top + p.y) === canvas };
+        };
+        return [dl.map(at), cl.map(at)];
+      },
+      [disputes.map((f) => f.geometry.coordinates as [number, number]), compounds.map((f) => f.geometry.coordinates as [number, number])] as const,
+    );
+    const k = ds.findIndex((d, i) => d.onMap && cs.some((c) => Math.hypot(c.x - d.x, c.y - d.y) <= 2) && ds.every((o, j) => j === i || Math.hypot(o.x - d.x, o.y - d.y) >= CLEARANCE));
+    expect(k).toBeGreaterThanOrEqual(0);
+    const dispute = disputes[k];
+
+    await mixed.mouse.click(ds[k].x, ds[k].y);
+    await mixed.waitForURL((url) => url.searchParams.get('point') === `disputes/${dispute.properties.id}`, { timeout: 10_000 });
+    await mixed.waitForSelector('[data-testid="point-detail"][data-status="ready"]', { timeout: READY_TIMEOUT });
+    expect(await mixed.locator('[data-testid="point-name"]').innerText()).toBe(dispute.properties.name);
+    await shot('leader-tiles-mixed-detail.png', mixed);
+    // The other tests' pages read the layer settings from the same storage.
+    await mixed.evaluate(([key, s]) => (s === null ? localStorage.removeItem(key) : localStorage.setItem(key, s)), [STORAGE_KEYS.leaderLayers, before] as const);
+    await mixed.close();
+  });
 
   it('asked nothing off the loopback server and threw no page errors', () => {
     expect(offsite).toEqual([]);
