@@ -157,5 +157,5 @@ describe('client delivery', () => {
       expect(packed.byKind[kind]?.encodings, kind).not.toContain('identity');
       expect(plain.byKind[kind]?.encodings, kind).toEqual(new Set(['identity']));
     }
-  });
+  }, 240_000); // two cold leader loads in Chromium, one uncompressed: over the default 60 s on a loaded machine
 });
