@@ -162,6 +162,8 @@ export async function buildApp(config: Config): Promise<App> {
       root: config.clientDir,
       wildcard: false,
       index: ['index.html'],
+      // The build's .br/.gz copies (vite.config.ts), when the client accepts them; else @fastify/compress.
+      preCompressed: true,
       // The field service worker and its manifest must be revalidated on every load, or phones keep an old build.
       setHeaders(reply, file) {
         if (NO_CACHE_FILES.has(path.basename(file))) reply.header('Cache-Control', 'no-cache');
