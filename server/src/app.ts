@@ -12,7 +12,7 @@ import { loadSample } from './sample/sample.loader.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { configRoutes } from './config.routes.js';
-import { compressOptions } from './compression.js';
+import { compressOptions, noCompressionHook } from './compression.js';
 import { registerOpenApi } from './openapi.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
@@ -140,6 +140,7 @@ export async function buildApp(config: Config): Promise<App> {
 
   // Before the static client and every route: it hooks itself onto each route as it is added.
   await app.register(compress, compressOptions);
+  app.addHook('onRequest', noCompressionHook);
   await app.register(helmet, {
     // Plain HTTP on a LAN of wall displays is a supported deployment: never force https sub-requests or HSTS.
     hsts: false,
