@@ -54,38 +54,7 @@ function isErrorBody(v: unknown): v is ErrorBody {
   return typeof v === 'object' && v !== null && typeof (v as ErrorBody).error === 'string';
 }
 
-/**
- * Answers asked for before their caller exists: the first page's data, requested from the app's entry chunk while
- * the page's own code still downloads (modes/leader/prefetch.ts). Each is taken once, by the first getJson of the
- * same path with the same token, and only while fresh; anything else asks the server again.
- */
-const early = new Map<string, { token: string | null; at: number; answer: Promise<unknown> }>();
-const EARLY_MAX_AGE_MS = 15_000;
-
-export function prefetchJson(path: string): void {
-  if (early.has(path)) return;
-  const answer = request<unknown>('GET', path, undefined, {});
-  answer.catch(() => undefined); // the caller that takes it sees the error
-  early.set(path, { token: session.token, at: Date.now(), answer });
-}
-
-/** The caller's signal still aborts its wait for an answer asked for early (the request itself runs on). */
-function abortable<T>(answer: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return answer;
-  if (signal.aborted) return Promise.reject(new ApiError(0, 'aborted', 'request aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new ApiError(0, 'aborted', 'request aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 export function getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const hit = early.get(path);
-  if (hit) {
-    early.delete(path);
-    if (hit.token === session.token && Date.now() - hit.at < EARLY_MAX_AGE_MS && !opts.headers) return abortable(hit.answer as Promise<T>, opts.signal);
-  }
   return request<T>('GET', path, undefined, opts);
 }
 

@@ -14,27 +14,20 @@ function bad(what: string): never {
   throw new ApiError(200, 'bad_response', `unexpected ${what} payload`);
 }
 
-/** The paths of the region reads (also asked for ahead of the leader page's code: modes/leader/prefetch.ts). */
-export const regionPaths = {
-  stats: (code: string) => `/api/stats?region=${encodeURIComponent(code)}`,
-  detail: (code: string) => `/api/regions/${encodeURIComponent(code)}`,
-  children: (code: string) => `/api/regions/${encodeURIComponent(code)}/children.geojson`,
-};
-
 export async function fetchStats(code: string, opts?: RequestOptions): Promise<RegionStats> {
-  const s = await getJson<RegionStats>(regionPaths.stats(code), opts);
+  const s = await getJson<RegionStats>(`/api/stats?region=${encodeURIComponent(code)}`, opts);
   if (typeof s?.region?.code !== 'string' || typeof s.serviceCentres !== 'object' || typeof s.tempBranches !== 'object') bad('stats');
   return s;
 }
 
 export async function fetchRegion(code: string, opts?: RequestOptions): Promise<RegionDetail> {
-  const r = await getJson<RegionDetail>(regionPaths.detail(code), opts);
+  const r = await getJson<RegionDetail>(`/api/regions/${encodeURIComponent(code)}`, opts);
   if (typeof r?.code !== 'string' || !Array.isArray(r.path) || !Array.isArray(r.children)) bad('region');
   return r;
 }
 
 export async function fetchChildren(code: string, opts?: RequestOptions): Promise<RegionCollection> {
-  const fc = await getJson<RegionCollection>(regionPaths.children(code), opts);
+  const fc = await getJson<RegionCollection>(`/api/regions/${encodeURIComponent(code)}/children.geojson`, opts);
   if (fc?.type !== 'FeatureCollection' || !Array.isArray(fc.features)) bad('children.geojson');
   for (const f of fc.features) {
     if (typeof f?.properties?.code !== 'string' || (f.geometry?.type !== 'MultiPolygon' && f.geometry?.type !== 'Polygon')) bad('region feature');
