@@ -12,7 +12,7 @@ import { loadSample } from './sample/sample.loader.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { configRoutes } from './config.routes.js';
-import { compressOptions } from './compression.js';
+import { compressOptions, noCompressionHook } from './compression.js';
 import { registerOpenApi } from './openapi.js';
 import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
@@ -140,6 +140,7 @@ export async function buildApp(config: Config): Promise<App> {
 
   // Before the static client and every route: it hooks itself onto each route as it is added.
   await app.register(compress, compressOptions);
+  app.addHook('onRequest', noCompressionHook);
   await app.register(helmet, {
     // Plain HTTP on a LAN of wall displays is a supported deployment: never force https sub-requests or HSTS.
     hsts: false,
@@ -162,6 +163,8 @@ export async function buildApp(config: Config): Promise<App> {
       root: config.clientDir,
       wildcard: false,
       index: ['index.html'],
+      // The build's .br/.gz copies (vite.config.ts), when the client accepts them; else @fastify/compress.
+      preCompressed: true,
       // The field service worker and its manifest must be revalidated on every load, or phones keep an old build.
       setHeaders(reply, file) {
         if (NO_CACHE_FILES.has(path.basename(file))) reply.header('Cache-Control', 'no-cache');

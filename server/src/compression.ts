@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import type { FastifyCompressOptions } from '@fastify/compress';
+import type { FastifyRequest } from 'fastify';
 
 /**
  * @fastify/compress's own list (text/*, *json, *+json, *+xml, octet-stream) plus Mapbox Vector Tiles; JavaScript,
@@ -28,4 +29,13 @@ export const compressOptions: FastifyCompressOptions = {
   customTypes: COMPRESSIBLE,
   brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
   zlibOptions: { level: 6 },
+};
+
+/**
+ * `x-no-compression` (honoured by @fastify/compress) must also stop fastify-static's precompressed copies of the
+ * client: without Accept-Encoding it serves the plain file.
+ */
+export const noCompressionHook = (req: FastifyRequest, _reply: unknown, done: () => void): void => {
+  if (req.headers['x-no-compression'] !== undefined) delete req.headers['accept-encoding'];
+  done();
 };
