@@ -1,4 +1,5 @@
-import type { LayerName } from '../contract/layers.js';
+import { TRANSITIONS, type LayerName } from '../contract/layers.js';
+import { badRequest } from '../errors.js';
 
 /** How a wire property maps to a column. `sql` is the column's type, used to cast values read from JSON. */
 export interface LayerColumn {
@@ -101,3 +102,11 @@ export const LAYER_MODELS: Record<LayerName, LayerModel> = {
 
 /** Layers in the order their rows may be inserted (temporary branches refer to projects and compounds). */
 export const LAYER_LOAD_ORDER: LayerName[] = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units'];
+
+/** A `status=a,b` filter of a layer (layers and tiles), or a 400 naming the unknown statuses and the known ones. */
+export function parseStatuses(layer: LayerName, text: string): string[] {
+  const statuses = text.split(',').map((s) => s.trim());
+  const unknown = statuses.filter((s) => !(s in TRANSITIONS[layer]));
+  if (unknown.length) throw badRequest(`Unknown ${layer} status: ${unknown.join(', ')}; known: ${Object.keys(TRANSITIONS[layer]).join(', ')}`);
+  return statuses;
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { StatusPatch } from '../contract/events.js';
-import { LAYERS, TRANSITIONS } from '../contract/layers.js';
+import { LAYERS } from '../contract/layers.js';
+import { parseStatuses } from './layers.model.js';
 import { badRequest } from '../errors.js';
 import { BEARER, errors, geoJson } from '../openapi.js';
 import type { LayersService } from './layers.service.js';
@@ -53,9 +54,7 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
     },
     async (req, reply) => {
       const layer = layers.requireLayer(req.params.layer);
-      const statuses = req.query.status?.split(',').map((s) => s.trim());
-      const unknown = statuses?.filter((s) => !(s in TRANSITIONS[layer]));
-      if (unknown?.length) throw badRequest(`Unknown ${layer} status: ${unknown.join(', ')}; known: ${Object.keys(TRANSITIONS[layer]).join(', ')}`);
+      const statuses = req.query.status === undefined ? undefined : parseStatuses(layer, req.query.status);
       const json = await layers.listJson(req.user, layer, {
         regionCode: req.query.region ?? req.user.regionCode,
         bbox: req.query.bbox === undefined ? undefined : parseBbox(req.query.bbox),

@@ -3,7 +3,7 @@ import { geoJSONToTile } from '@maplibre/geojson-vt';
 import { fromGeojsonVt } from '@maplibre/vt-pbf';
 import type { Db } from '../db/db.js';
 import type { SessionUser } from '../contract/auth.js';
-import { TRANSITIONS, isLayerName, type LayerName } from '../contract/layers.js';
+import { isLayerName, type LayerName } from '../contract/layers.js';
 import type { RegionLevel } from '../contract/regions.js';
 import {
   REGION_TILE_KPIS,
@@ -17,7 +17,7 @@ import {
 } from '../contract/tiles.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { assertCanRead, userRoots } from '../auth/auth.service.js';
-import { LAYER_MODELS, type LayerColumn } from '../layers/layers.model.js';
+import { LAYER_MODELS, parseStatuses, type LayerColumn } from '../layers/layers.model.js';
 import type { RegionsService } from '../regions/regions.service.js';
 import type { RegionTileFilter, TileFilter, TilesRepository } from './tiles.repository.js';
 
@@ -159,9 +159,7 @@ export class TilesService {
     let statuses: string[] | undefined;
     if (options.status !== undefined) {
       if (layer === 'regions') throw badRequest('status filters point layers; a regions tile has no status');
-      statuses = options.status.split(',').map((s) => s.trim());
-      const unknown = statuses.filter((s) => !(s in TRANSITIONS[layer]));
-      if (unknown.length) throw badRequest(`Unknown ${layer} status: ${unknown.join(', ')}; known: ${Object.keys(TRANSITIONS[layer]).join(', ')}`);
+      statuses = parseStatuses(layer, options.status);
     }
     if (options.level !== undefined && layer !== 'regions') throw badRequest('level applies to the regions layer only');
     let roots = userRoots(user);
