@@ -11,7 +11,7 @@ import { io, type Socket } from 'socket.io-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
 import { DEMO_PASSWORD } from '../helpers/templates.js';
-import { ARTIFACTS, CHROMIUM_ARGS, requireBuiltClient } from './browser.js';
+import { ARTIFACTS, CHROMIUM_ARGS, requireBuiltClient, refuseOffsite } from './browser.js';
 import { STORAGE_KEYS } from '../../client/src/lib/state/storage-keys.js';
 
 const TIMEOUT = 30_000;
@@ -48,13 +48,7 @@ describe('administration page in Chromium', () => {
       viewport: { width: 1440, height: 900 },
       locale: 'zh-CN',
     });
-    const origin = new URL(server.url).origin;
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-      offsiteRequests.push(url);
-      return route.abort();
-    });
+    await refuseOffsite(context, server.url, offsiteRequests);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(String(err)));
   });

@@ -10,7 +10,7 @@ import type { RegionFeatureProps } from '$contract/regions';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { login } from '../helpers/api.js';
 import { decodePng } from './png.js';
-import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient } from './browser.js';
+import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient, refuseOffsite } from './browser.js';
 import { PALETTES, METRIC_PALETTE } from '../../client/src/lib/map/choropleth.js';
 import { labelPoint } from '../../client/src/lib/geo/geometry.js';
 import { STORAGE_KEYS } from '../../client/src/lib/state/storage-keys.js';
@@ -52,14 +52,7 @@ describe('first page (leader mode) in Chromium', () => {
       ([key, value]) => window.localStorage.setItem(key, value),
       [STORAGE_KEYS.token, token] as const,
     );
-    // The map must work with no internet: anything that is not the loopback server is refused and recorded.
-    const origin = new URL(server.url).origin;
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-      offsiteRequests.push(url);
-      return route.abort();
-    });
+    await refuseOffsite(context, server.url, offsiteRequests);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(server.url + '/');

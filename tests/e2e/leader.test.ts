@@ -16,7 +16,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
 import { DEMO_PASSWORD } from '../helpers/templates.js';
 import { decodePng } from './png.js';
-import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient } from './browser.js';
+import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient, refuseOffsite } from './browser.js';
 import { labelPoint, bboxOf } from '../../client/src/lib/geo/geometry.js';
 import { readStat, type StatsPath } from '../../client/src/modes/leader/kpis.js';
 import { passesFilter, type LayerSettings } from '../../client/src/modes/leader/layer-settings.js';
@@ -141,14 +141,7 @@ describe('leader drill-down in Chromium', () => {
       locale: 'zh-CN',
       acceptDownloads: true,
     });
-    // The map must work with no internet: anything that is not the loopback server is refused and recorded.
-    const origin = new URL(server.url).origin;
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-      offsiteRequests.push(url);
-      return route.abort();
-    });
+    await refuseOffsite(context, server.url, offsiteRequests);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });

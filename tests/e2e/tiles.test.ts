@@ -12,7 +12,7 @@ import type { CampaignProgress } from '$contract/events';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
 import { decodePng } from './png.js';
-import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient } from './browser.js';
+import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient, refuseOffsite } from './browser.js';
 import { STORAGE_KEYS } from '../../client/src/lib/state/storage-keys.js';
 import { defaultLayerSettings } from '../../client/src/modes/leader/layer-settings.js';
 import { STATUS_COLORS } from '../../client/src/modes/leader/point-style.js';
@@ -86,13 +86,7 @@ describe('map layers on vector tiles (threshold 0) in Chromium', () => {
       viewport: { width: 1920, height: 1080 },
       locale: 'zh-CN',
     });
-    const origin = new URL(server.url).origin;
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-      offsite.push(url);
-      return route.abort();
-    });
+    await refuseOffsite(context, server.url, offsite);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('request', (r) => {

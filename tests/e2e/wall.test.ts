@@ -11,7 +11,7 @@ import { freePort, startServerProcess, type Proc } from '../helpers/processes.js
 import { client, login } from '../helpers/api.js';
 import { DEMO_PASSWORD } from '../helpers/templates.js';
 import { decodePng } from './png.js';
-import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient } from './browser.js';
+import { ARTIFACTS, CHROMIUM_ARGS, READY, requireBuiltClient, refuseOffsite } from './browser.js';
 import { PALETTES } from '../../client/src/lib/map/choropleth.js';
 
 /** Software rendering of a whole wall plus a cold server: generous; waits end as soon as the page is ready. */
@@ -49,12 +49,7 @@ async function newWallContext(
 ) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'zh-CN', reducedMotion });
   const offsite: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(origin) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
-    offsite.push(url);
-    return route.abort();
-  });
+  await refuseOffsite(context, origin, offsite);
   return { context, offsite };
 }
 
