@@ -157,6 +157,33 @@ describe.each(BACKENDS)('vector tiles on %s', (backend) => {
     expect((await getTile(path('compounds', busy, `region=${grid}`), {}, token)).status).toBe(200);
   });
 
+  it("serves a tile in the account's current scope, not the token's: a region change or a disable takes effect at once", async () => {
+    // Tiles check the account alongside the tile query (withCurrentUser): a stale token must not widen or keep scope.
+    const grids = await server.db.query<{ grid: string }>(`SELECT DISTINCT left(region_code, 14) AS grid FROM compounds ORDER BY 1 LIMIT 2`);
+    const [first, second] = grids.map((g) => g.grid);
+    const admin = client(server.url, await login(server.url, 'admin'));
+    const created = await admin.post('/api/admin/users', { username: 'tile-scope', password: 'tile-scope-password', role: 'coordinator', regionCodes: [first] });
+    expect(created.status).toBe(201);
+    const token = await login(server.url, 'tile-scope', 'tile-scope-password');
+    const [point] = await server.db.query<{ lon: number; lat: number }>(
+      `SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM compounds WHERE left(region_code, 14) = $1 ORDER BY id LIMIT 1`,
+      [second],
+    );
+    const t = tileOf(point.lon, point.lat, 14);
+    const inSecond = (fs: DecodedFeature[]) => fs.filter((f) => String(f.properties.regionCode).startsWith(second));
+    expect(inSecond(await features('compounds', t, '', token))).toEqual([]);
+
+    expect((await admin.patch('/api/admin/users/tile-scope', { regionCodes: [second] })).status).toBe(200);
+    const now = await features('compounds', t, '', token);
+    expect(inSecond(now).length).toBeGreaterThan(0);
+    expect(now.every((f) => String(f.properties.regionCode).startsWith(second))).toBe(true);
+
+    expect((await admin.patch('/api/admin/users/tile-scope', { disabled: true })).status).toBe(200);
+    const refused = await getTile(path('compounds', t), {}, token);
+    expect(refused.status).toBe(401);
+    expect(refused.json()).toMatchObject({ error: 'account_disabled' });
+  });
+
   it('accepts the token as a query parameter and refuses a missing or bad one with 401', async () => {
     const viaQuery = await getTile(path('compounds', busy, `token=${leaderToken}`), {}, null);
     expect(viaQuery.status).toBe(200);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ROLES, type SessionUser } from '../contract/auth.js';
 import { AppError } from '../errors.js';
 import { errors } from '../openapi.js';
@@ -9,6 +9,13 @@ import type { AuthService } from './auth.service.js';
  * coarse to tell a token issued just before a password reset from one issued just after it).
  */
 export type TokenPayload = SessionUser & { issuedAtMs?: number; iat?: number };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Tile requests only: the account re-read, running alongside the tile query (see withCurrentUser). */
+    session?: Promise<SessionUser>;
+  }
+}
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -29,6 +36,8 @@ const PUBLIC = new Set(['/api/health', '/api/auth/login']);
  */
 const GIS_PREFIXES = ['/tiles/', '/ogc'];
 const isGis = (url: string) => GIS_PREFIXES.some((p) => url === p || url.startsWith(p.endsWith('/') ? p : `${p}/`));
+/** The busiest route by far: a map view asks for dozens of tiles at once. */
+const isTile = (url: string) => url.startsWith('/tiles/') && url.endsWith('.mvt');
 
 export async function authRoutes(app: FastifyInstance, { auth }: { auth: AuthService }) {
   app.post<{ Body: { username: string; password: string } }>(
@@ -89,8 +98,30 @@ export function requireToken(app: FastifyInstance, auth: AuthService) {
     } else {
       return;
     }
-    req.user = await auth.session(payload.username, issuedAt(payload));
+    const session = auth.session(payload.username, issuedAt(payload));
+    if (isTile(url)) {
+      session.catch(() => {}); // awaited by withCurrentUser; a refusal must not surface as an unhandled rejection
+      req.session = session;
+      req.user = { username: payload.username, role: payload.role, regionCode: payload.regionCode, regionCodes: payload.regionCodes };
+      return;
+    }
+    req.user = await session;
   });
+}
+
+/**
+ * Runs `work` as the token's user while the account is re-read, rather than one after the other, and runs it again
+ * as the current user when their role or regions changed since the token was issued. A refused account throws
+ * before anything `work` found out is answered, so this keeps requireToken's guarantee at one round trip less.
+ */
+export async function withCurrentUser<T>(req: FastifyRequest, work: (user: SessionUser) => Promise<T>): Promise<T> {
+  if (!req.session) return work(req.user);
+  const speculative = work(req.user);
+  speculative.catch(() => {});
+  const current = await req.session;
+  const same = current.role === req.user.role && current.regionCodes?.join() === req.user.regionCodes?.join();
+  req.user = current;
+  return same ? speculative : work(current);
 }
 
 function verifyQueryToken(app: FastifyInstance, token: string): TokenPayload {
