@@ -98,6 +98,7 @@ export async function buildApp(config: Config): Promise<App> {
     },
     // Wall displays and phones sit behind nginx in production; trust it for the client address (rate limits).
     trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../server/src/db/db.js';
+import { loadConfig } from '../../server/src/config.js';
 import { BACKENDS } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { login } from '../helpers/api.js';
@@ -371,6 +372,25 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     expect(ok.ok).toBe(true);
     socket.close();
     expect((await send({ name: 'health', method: 'GET', path: '/api/health', as: 'none' })).status).toBe(200);
+  });
+
+  it('refuses bodies over the limits with 413 payload_too_large in the error shape (BODY_MAX_KB, photos 8 MB)', async () => {
+    const big = 'n'.repeat(1024 * 1024 + 1);
+    const cases: Case[] = [
+      { name: 'login', method: 'POST', path: '/api/auth/login', json: { username: 'admin', password: big }, as: 'none' },
+      { name: 'patch', method: 'PATCH', path: `/api/layers/compounds/${target.id}`, json: { status: 'pending', version: 1, note: big } },
+      { name: 'campaign', method: 'POST', path: '/api/campaigns', json: { name: big } },
+      { name: 'user', method: 'PATCH', path: '/api/admin/users/leader', json: { password: big } },
+      { name: 'photo', method: 'POST', path: `/api/layers/compounds/${target.id}/photos`, raw: Buffer.concat([createPng(4545), Buffer.alloc(8 * 1024 * 1024)]), type: 'image/png' },
+    ];
+    for (const c of cases) {
+      const res = await send(c);
+      expect({ name: c.name, status: res.status, error: (res.body as { error?: string })?.error }).toEqual({ name: c.name, status: 413, error: 'payload_too_large' });
+      expect(isErrorShape(res.body)).toBe(true);
+    }
+    expect(loadConfig({ BODY_MAX_KB: '64' }).bodyLimit).toBe(64 * 1024);
+    expect(loadConfig({}).bodyLimit).toBe(1024 * 1024);
+    expect(() => loadConfig({ BODY_MAX_KB: 'lots' })).toThrow(/BODY_MAX_KB/);
   });
 
   it('left the database, the event count and the uploads exactly as they were', async () => {
