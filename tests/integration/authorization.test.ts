@@ -293,7 +293,7 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
     let body: Buffer | string | undefined;
     if (r.json !== undefined) [headers['content-type'], body] = ['application/json', JSON.stringify(r.json)];
     if (r.raw) [headers['content-type'], body] = [r.raw.type, r.raw.body];
-    const res = await fetch(server.url + r.path, { method: r.method, headers, body });
+    const res = await fetch(server.url + r.path, { method: r.method, headers, body: typeof body === 'string' || !body ? body : new Uint8Array(body) });
     const text = Buffer.from(await res.arrayBuffer());
     return { status: res.status, type: res.headers.get('content-type') ?? '', text };
   };
@@ -348,7 +348,7 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
       const photo = await fetch(`${server.url}/api/layers/compounds/${p.id}/photos`, {
         method: 'POST',
         headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'image/png' },
-        body: createPng(region.length * 7 + Number(region.slice(-3))),
+        body: new Uint8Array(createPng(region.length * 7 + Number(region.slice(-3)))),
       });
       expect(photo.status).toBe(201);
       const campaign = async (moves: string[]) => {
@@ -504,7 +504,7 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
             const res = await fetch(`${server.url}/api/layers/compounds/${id}/photos`, {
               method: 'POST',
               headers: { authorization: `Bearer ${tokens.coordinator}`, 'content-type': 'image/png' },
-              body: photo,
+              body: new Uint8Array(photo),
             });
             return { status: res.status, body: await res.json() };
           },

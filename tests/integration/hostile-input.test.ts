@@ -278,6 +278,9 @@ async function checksum(db: Db): Promise<Record<string, string>> {
   return sums;
 }
 
+/** Per-test limit for the corpus and the property runs: generous, the 2-core machines are shared. */
+const LONG_TEST = 240_000;
+
 const isErrorShape = (body: unknown) =>
   typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string' && typeof (body as { message?: unknown }).message === 'string';
 
@@ -299,7 +302,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     let body: string | Buffer | undefined;
     if (c.json !== undefined) [headers['content-type'], body] = ['application/json', JSON.stringify(c.json)];
     if (c.raw !== undefined) [headers['content-type'], body] = [c.type ?? 'application/octet-stream', c.raw];
-    const res = await fetch(server.url + c.path, { method: c.method, headers, body });
+    const res = await fetch(server.url + c.path, { method: c.method, headers, body: typeof body === 'string' || !body ? body : new Uint8Array(body) });
     const text = await res.text();
     let json: unknown;
     try {
@@ -338,7 +341,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
     expect(wrong).toEqual([]);
     const health = await send({ name: 'health', method: 'GET', path: '/api/health', as: 'none' });
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
-  });
+  }, LONG_TEST);
 
   it('answers hostile socket handshakes with a refusal and hostile messages with { ok: false }, and stays up', async () => {
     const connect = (auth: unknown) =>
@@ -431,7 +434,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, LONG_TEST);
 
   it('answers arbitrary GeoJSON imports with a 2xx or a 4xx in the error shape; a 4xx changes nothing', async () => {
     const coordinate = fc.oneof(fc.double(), fc.double({ min: 113.6, max: 113.8, noNaN: true }), fc.constantFrom(Number.NaN, Infinity, 1e308, -0));
@@ -465,7 +468,7 @@ describe.each(BACKENDS)('hostile input on %s', (backend) => {
       }),
       { numRuns: backend === 'postgres' ? 60 : 30 },
     );
-  });
+  }, LONG_TEST);
 });
 
 /** The first grid of a coordinator token (the payload is not secret: it is read back from the server's own token). */
