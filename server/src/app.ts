@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { loadSample } from './sample/sample.loader.js';
-import { AppError } from './errors.js';
+import { AppError, isBadValue } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { configRoutes } from './config.routes.js';
 import { compressOptions, noCompressionHook } from './compression.js';
@@ -98,6 +98,7 @@ export async function buildApp(config: Config): Promise<App> {
     },
     // Wall displays and phones sit behind nginx in production; trust it for the client address (rate limits).
     trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
@@ -115,6 +116,10 @@ export async function buildApp(config: Config): Promise<App> {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       const code = CLIENT_ERROR_CODES[err.statusCode] ?? 'client_error';
       return reply.status(err.statusCode).send({ error: code, message: err.message });
+    }
+    if (isBadValue(err)) {
+      req.log.info({ err }, 'request value refused by the database');
+      return reply.status(400).send({ error: 'bad_value', message: 'A value in the request cannot be stored or compared (a NUL character, or a number out of range)' });
     }
     if (DB_DOWN_CODES.has(String((err as { code?: string }).code))) {
       req.log.error(err, 'database unreachable');

@@ -23,6 +23,8 @@ export interface Config {
   trustProxy: boolean;
   /** Largest file POST /api/imports accepts, in bytes. */
   importMaxBytes: number;
+  /** Largest JSON (or other parsed) request body, in bytes: 413 payload_too_large beyond. Imports and photos have their own. */
+  bodyLimit: number;
   /**
    * A point layer with more features than this in the region on screen is drawn from vector tiles
    * (/tiles/:layer/…) instead of one GeoJSON load. 0 = always tiles (tests force the tile path with it).
@@ -39,6 +41,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const empty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
   const importMaxMb = Number(empty(env.IMPORT_MAX_MB) ?? 200);
   if (!(importMaxMb > 0)) throw new ConfigError(`IMPORT_MAX_MB must be a positive number, got "${env.IMPORT_MAX_MB}"`);
+  const bodyMaxKb = Number(empty(env.BODY_MAX_KB) ?? 1024);
+  if (!(bodyMaxKb > 0)) throw new ConfigError(`BODY_MAX_KB must be a positive number, got "${env.BODY_MAX_KB}"`);
   const tileThreshold = Number(empty(env.TILE_THRESHOLD) ?? 10_000);
   if (!Number.isInteger(tileThreshold) || tileThreshold < 0) throw new ConfigError(`TILE_THRESHOLD must be a non-negative integer, got "${env.TILE_THRESHOLD}"`);
   const databaseUrl = empty(env.DATABASE_URL);
@@ -58,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jwtSecret: empty(env.JWT_SECRET),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     importMaxBytes: Math.round(importMaxMb * 1024 * 1024),
+    bodyLimit: Math.round(bodyMaxKb * 1024),
     tileThreshold,
     ...overrides,
   };

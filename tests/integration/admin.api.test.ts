@@ -247,9 +247,9 @@ describe.each(BACKENDS)('administration API on %s', (backend) => {
     }
     const third = await pick(grids[2]);
     expect((await them.get(`/api/regions/${grids[2]}`)).status).toBe(403);
-    expect((await them.get(`/api/layers/compounds/${third.id}`)).status).toBe(403);
+    expect((await them.get(`/api/layers/compounds/${third.id}`)).status).toBe(404);
     const res = await them.patch(`/api/layers/compounds/${third.id}`, { status: third.status === 'normal' ? 'pending' : 'in_progress', version: third.version });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(404);
     expect((await server.db.query('SELECT version FROM compounds WHERE id = $1', [third.id]))[0].version).toBe(third.version);
     // Search spans both grids; the default region stays the first.
     const names = await server.db.query<{ name: string }>(`SELECT name FROM regions WHERE code = ANY($1::text[])`, [[grids[0], grids[1]]]);

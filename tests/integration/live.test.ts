@@ -75,11 +75,11 @@ describe.each(BACKENDS)('live situation on %s', (backend) => {
     socket.disconnect();
   });
 
-  it('refuses a coordinator outside their grid with 403 and writes nothing', async () => {
+  it('refuses a coordinator outside their grid with 404 (as for an unknown id) and writes nothing', async () => {
     const before = await eventCount();
     const res = await client(server.url, coordinator).patch(`/api/layers/compounds/${outsider.id}`, { status: 'pending', version: outsider.version });
-    expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({ error: 'forbidden_region' });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ error: 'not_found' });
     expect(await eventCount()).toBe(before);
     expect((await current(outsider.id)).status).toBe('normal');
   });

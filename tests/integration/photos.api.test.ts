@@ -124,14 +124,14 @@ describe.each(BACKENDS)('photos API on %s', (backend) => {
     expect(await counts()).toEqual(before);
   });
 
-  it('allows uploads only to users who may write the point: 404, then 403 outside the grid or read-only', async () => {
+  it('allows uploads only to users who may write the point: 404 unknown or outside the grid, then 403 read-only', async () => {
     const before = await counts();
     const bytes = createPng(++seed);
     const cases: [string | undefined, string, string, number, string][] = [
       [undefined, 'compounds', own.id, 401, 'unauthorized'],
       [tokens.coordinator, 'unicorns', own.id, 404, 'not_found'],
       [tokens.coordinator, 'compounds', 'no-such-id', 404, 'not_found'],
-      [tokens.coordinator, 'compounds', foreign.id, 403, 'forbidden_region'],
+      [tokens.coordinator, 'compounds', foreign.id, 404, 'not_found'],
       [tokens.display, 'compounds', own.id, 403, 'forbidden'],
     ];
     for (const [token, layer, id, status, error] of cases) {
@@ -156,7 +156,7 @@ describe.each(BACKENDS)('photos API on %s', (backend) => {
     expect(hidden.status).toBe(404);
     // Exactly the answer for an id that does not exist: nothing tells the photo is there.
     expect({ ...(await hidden.json()), message: '' }).toEqual({ ...(await unknown.json()), message: '' });
-    expect((await get(tokens.other, `/api/layers/compounds/${own.id}/photos`)).status).toBe(403);
+    expect((await get(tokens.other, `/api/layers/compounds/${own.id}/photos`)).status).toBe(404);
     expect((await get(undefined, ref.url)).status).toBe(401);
     expect((await get(tokens.leader, '/api/photos/not-a-hash')).status).toBe(400);
   });

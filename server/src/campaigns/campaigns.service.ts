@@ -22,6 +22,10 @@ export interface CampaignsAdminDeps {
 /** Moves of the campaign lifecycle: draft → active → closed. */
 const MOVES = { open: { from: 'draft', to: 'active' }, close: { from: 'active', to: 'closed' } } as const;
 
+/** Drafts exist for administrators only (as in list()); to anyone else a draft answers like an unknown id. */
+const visible = <C extends { status: string }>(user: SessionUser, campaign: C | undefined): campaign is C =>
+  campaign !== undefined && (campaign.status !== 'draft' || user.role === 'admin');
+
 /** Campaign progress is always computed from the targets' current statuses, never stored. */
 export class CampaignsService {
   constructor(
@@ -140,7 +144,7 @@ export class CampaignsService {
   async targets(user: SessionUser, id: string, regionCode = user.regionCode): Promise<{ layer: string; ids: string[] }> {
     assertCanRead(user, regionCode);
     const campaign = await this.campaigns.find(id);
-    if (!campaign) throw notFound(`Campaign ${id}`);
+    if (!visible(user, campaign)) throw notFound(`Campaign ${id}`);
     await this.regions.require(regionCode);
     return { layer: campaign.layer, ids: await this.campaigns.targetIds(id, campaign.layer, regionCode) };
   }
@@ -148,7 +152,7 @@ export class CampaignsService {
   async progress(user: SessionUser, id: string, regionCode = user.regionCode, at?: string): Promise<CampaignProgress> {
     assertCanRead(user, regionCode);
     const campaign = await this.campaigns.find(id);
-    if (!campaign) throw notFound(`Campaign ${id}`);
+    if (!visible(user, campaign)) throw notFound(`Campaign ${id}`);
     const region = await this.regions.detail(regionCode);
     const childLength = region.children.length ? region.children[0].code.length : CODE_LENGTH[region.level];
     const counts = await this.campaigns.targetCounts(id, campaign.layer, regionCode, childLength, at);

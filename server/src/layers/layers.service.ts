@@ -3,7 +3,7 @@ import type { SessionUser } from '../contract/auth.js';
 import type { ChangeEvent, ChangeMessage, PatchResult, StatusPatch } from '../contract/events.js';
 import { TRANSITIONS, isLayerName, type LayerName } from '../contract/layers.js';
 import { AppError, notFound } from '../errors.js';
-import { assertCanRead, userRoots } from '../auth/auth.service.js';
+import { assertCanRead, canRead, userRoots } from '../auth/auth.service.js';
 import type { RegionsService } from '../regions/regions.service.js';
 import type { EventsRepository } from '../events/events.repository.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
@@ -134,10 +134,13 @@ export class LayersService {
     return { layer, feature: await this.writable(this.db, user, layer, id) };
   }
 
-  /** 404 → 403 (display accounts; points outside the user's area) in API.md's order; `lock` for a PATCH. */
+  /**
+   * 404 (also for a point the user may not read) → 403 (display accounts; a readable point outside the user's
+   * area, spatially) in API.md's order; `lock` for a PATCH.
+   */
   private async writable(tx: Queryable, user: SessionUser, layer: LayerName, id: string, lock = false): Promise<GeoJSON.Feature> {
     const feature = await this.layers.find(layer, id, tx, lock);
-    if (!feature) throw notFound(`${layer} ${id}`);
+    if (!feature || !canRead(user, feature.properties!.regionCode)) throw notFound(`${layer} ${id}`);
     if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
     // Spatial check against the stored geometry: a region code sent by a client proves nothing.
     if (!(await this.layers.isInside(tx, layer, id, userRoots(user)))) {
@@ -146,7 +149,7 @@ export class LayersService {
     return feature;
   }
 
-  /** The point, when the user may read it (404 → 403). */
+  /** The point, when the user may read it (404 otherwise). */
   async requireReadable(user: SessionUser, layerName: string, id: string): Promise<{ layer: LayerName; feature: GeoJSON.Feature }> {
     const layer = this.requireLayer(layerName);
     return { layer, feature: await this.readable(user, layer, id) };
@@ -154,8 +157,8 @@ export class LayersService {
 
   private async readable(user: SessionUser, layer: LayerName, id: string): Promise<GeoJSON.Feature> {
     const feature = await this.layers.find(layer, id);
-    if (!feature) throw notFound(`${layer} ${id}`);
-    assertCanRead(user, feature.properties!.regionCode);
+    // A point outside the user's area answers exactly as one that does not exist: no leak of its existence.
+    if (!feature || !canRead(user, feature.properties!.regionCode)) throw notFound(`${layer} ${id}`);
     return feature;
   }
 }

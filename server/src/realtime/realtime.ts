@@ -106,9 +106,16 @@ export class Realtime {
         reply({ ok: false, error: err instanceof AppError ? err.code : 'internal' });
       }
     });
-    socket.on('unsubscribe', async (payload: unknown) => {
+    socket.on('unsubscribe', async (payload: unknown, ack?: (a: SubscribeAck) => void) => {
+      const reply = typeof ack === 'function' ? ack : () => {};
       const region = (payload as { region?: unknown } | null)?.region;
-      if (typeof region === 'string') await socket.leave(room(region));
+      if (typeof region !== 'string' || !REGION_CODE.test(region)) return reply({ ok: false, error: 'bad_region' });
+      try {
+        await socket.leave(room(region));
+        reply({ ok: true, seq: await this.deps.lastSeq() });
+      } catch {
+        reply({ ok: false, error: 'internal' });
+      }
     });
   }
 }
