@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { loadSample } from './sample/sample.loader.js';
-import { AppError } from './errors.js';
+import { AppError, dbUnavailable, isDbUnavailable } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { configRoutes } from './config.routes.js';
 import { compressOptions, noCompressionHook } from './compression.js';
@@ -74,9 +74,6 @@ const CLIENT_ERROR_CODES: Record<number, string> = {
   429: 'too_many_requests',
 };
 
-/** Postgres / network failures that mean "database unreachable", not "your request was wrong". */
-const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-
 export interface App {
   app: FastifyInstance;
   db: Db;
@@ -102,8 +99,12 @@ export async function buildApp(config: Config): Promise<App> {
   });
 
   // Set before any plugin registers routes: encapsulated plugins copy the handler when they are created.
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler((thrown: FastifyError, req, reply) => {
+    if (isDbUnavailable(thrown)) req.log.error(thrown, 'database unreachable');
+    const err = isDbUnavailable(thrown) ? dbUnavailable() : thrown;
     if (err instanceof AppError) {
+      // 503 db_unavailable and 429 too_many_attempts say when to come back, in the header as well as the body.
+      if (typeof err.extra?.retryAfter === 'number') reply.header('Retry-After', String(err.extra.retryAfter));
       return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: err.details, ...err.extra });
     }
     if (err.validation) {
@@ -115,10 +116,6 @@ export async function buildApp(config: Config): Promise<App> {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       const code = CLIENT_ERROR_CODES[err.statusCode] ?? 'client_error';
       return reply.status(err.statusCode).send({ error: code, message: err.message });
-    }
-    if (DB_DOWN_CODES.has(String((err as { code?: string }).code))) {
-      req.log.error(err, 'database unreachable');
-      return reply.status(503).send({ error: 'db_unavailable', message: 'The database is unreachable; try again shortly' });
     }
     req.log.error(err);
     return reply.status(500).send({ error: 'internal', message: 'Internal Server Error' });

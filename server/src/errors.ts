@@ -14,3 +14,21 @@ export class AppError extends Error {
 
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} does not exist`);
 export const badRequest = (message: string, details?: unknown[]) => new AppError(400, 'bad_request', message, details);
+
+/** Seconds a client should wait before trying again while the database is unreachable (`Retry-After`). */
+export const DB_RETRY_AFTER_S = 5;
+
+export const dbUnavailable = () =>
+  new AppError(503, 'db_unavailable', 'The database is unreachable; try again shortly', undefined, { retryAfter: DB_RETRY_AFTER_S });
+
+/** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown), and socket errors. */
+const DB_DOWN_CODE = /^(08...|57P0[1-3]|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)$/;
+// node-postgres raises plain Errors without a code when a connection dies under a query (pg/lib/client.js).
+const PG_CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
+
+/** Whether an error means "the database is unreachable" (retry later), not "this request was wrong". */
+export function isDbUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e || err instanceof AppError) return false;
+  return DB_DOWN_CODE.test(String(e.code)) || (e.code === undefined && PG_CONNECTION_LOST.test(String(e.message)));
+}
