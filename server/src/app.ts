@@ -11,6 +11,7 @@ import { migrate } from './db/migrate.js';
 import { loadSample } from './sample/sample.loader.js';
 import { AppError, dbUnavailable, isDbUnavailable } from './errors.js';
 import { healthRoutes } from './health.routes.js';
+import { corsHook } from './cors.js';
 import { configRoutes } from './config.routes.js';
 import { compressOptions, noCompressionHook } from './compression.js';
 import { registerOpenApi } from './openapi.js';
@@ -18,6 +19,7 @@ import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
 import { authRoutes, issuedAt, requireToken, type TokenPayload } from './auth/auth.routes.js';
 import { loadOrCreateSecret } from './auth/secret.js';
+import { RedisFailureLimiter } from './auth/failure-limiter.js';
 import { EventsRepository } from './events/events.repository.js';
 import { EventsService } from './events/events.service.js';
 import { eventsRoutes } from './events/events.routes.js';
@@ -135,6 +137,7 @@ export async function buildApp(config: Config): Promise<App> {
     throw err;
   }
 
+  corsHook(app, config.corsOrigins);
   // Before the static client and every route: it hooks itself onto each route as it is added.
   await app.register(compress, compressOptions);
   app.addHook('onRequest', noCompressionHook);
@@ -174,16 +177,19 @@ export async function buildApp(config: Config): Promise<App> {
   await registerOpenApi(app, { title: '基层治理态势图 API (Jinshui situation map)', version: pkg.version });
 
   await app.register(jwt, { secret: config.jwtSecret ?? loadOrCreateSecret(config.dataDir) });
-  const auth = new AuthService(new AuthRepository(db), (user) =>
+  const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;
+  const auth = new AuthService(
+    new AuthRepository(db),
     // A wall display runs unattended for months: its token must not expire under it.
-    app.jwt.sign({ ...user, issuedAtMs: Date.now() }, { expiresIn: user.role === 'display' ? '365d' : '12h' }),
+    (user) => app.jwt.sign({ ...user, issuedAtMs: Date.now() }, { expiresIn: user.role === 'display' ? '365d' : '12h' }),
+    // Several processes share one login limit through Redis (else each would allow the full count).
+    redis && ((name, max, windowMs) => new RedisFailureLimiter(redis.client, `login-failures:${name}:`, max, windowMs)),
   );
   requireToken(app, auth);
   const eventsRepository = new EventsRepository(db);
   const regions = new RegionsService(new RegionsRepository(db), () => eventsRepository.lastSeq());
   const events = new EventsService(eventsRepository, regions);
 
-  const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;
   const realtime = new Realtime(app.server, {
     verify: async (token) => {
       let payload: TokenPayload;

@@ -28,6 +28,8 @@ export interface Config {
    * (/tiles/:layer/…) instead of one GeoJSON load. 0 = always tiles (tests force the tile path with it).
    */
   tileThreshold: number;
+  /** Origins allowed cross-origin access (CORS); empty = closed. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -41,6 +43,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!(importMaxMb > 0)) throw new ConfigError(`IMPORT_MAX_MB must be a positive number, got "${env.IMPORT_MAX_MB}"`);
   const tileThreshold = Number(empty(env.TILE_THRESHOLD) ?? 10_000);
   if (!Number.isInteger(tileThreshold) || tileThreshold < 0) throw new ConfigError(`TILE_THRESHOLD must be a non-negative integer, got "${env.TILE_THRESHOLD}"`);
+  const corsOrigins = (empty(env.CORS_ORIGINS) ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  const badOrigin = corsOrigins.find((o) => !/^https?:\/\/[^/\s]+$/.test(o));
+  if (badOrigin) throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://portal.example, got "${badOrigin}"`);
   const databaseUrl = empty(env.DATABASE_URL);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   return {
@@ -59,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     importMaxBytes: Math.round(importMaxMb * 1024 * 1024),
     tileThreshold,
+    corsOrigins,
     ...overrides,
   };
 }
