@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { loadSample } from './sample/sample.loader.js';
-import { AppError, dbUnavailable, isDbUnavailable } from './errors.js';
+import { AppError, dbUnavailable, diskFull, isDbUnavailable, isDiskFull } from './errors.js';
 import { healthRoutes } from './health.routes.js';
 import { corsHook } from './cors.js';
 import { configRoutes } from './config.routes.js';
@@ -102,10 +102,13 @@ export async function buildApp(config: Config): Promise<App> {
 
   // Set before any plugin registers routes: encapsulated plugins copy the handler when they are created.
   app.setErrorHandler((thrown: FastifyError, req, reply) => {
-    if (isDbUnavailable(thrown)) req.log.error(thrown, 'database unreachable');
-    const err = isDbUnavailable(thrown) ? dbUnavailable() : thrown;
+    // Known outages: the cause in one line (not the statement and its parameters, once per request).
+    const { code, message } = thrown as { code?: string; message: string };
+    if (isDbUnavailable(thrown)) req.log.error({ code, cause: message }, 'database unreachable');
+    if (isDiskFull(thrown)) req.log.error({ code, cause: message }, 'disk full');
+    const err = isDbUnavailable(thrown) ? dbUnavailable() : isDiskFull(thrown) ? diskFull() : thrown;
     if (err instanceof AppError) {
-      // 503 db_unavailable and 429 too_many_attempts say when to come back, in the header as well as the body.
+      // 503 db_unavailable, 507 insufficient_storage and 429 too_many_attempts say when to come back, in the header as well as the body.
       if (typeof err.extra?.retryAfter === 'number') reply.header('Retry-After', String(err.extra.retryAfter));
       return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: err.details, ...err.extra });
     }

@@ -32,3 +32,14 @@ export function isDbUnavailable(err: unknown): boolean {
   if (!e || err instanceof AppError) return false;
   return DB_DOWN_CODE.test(String(e.code)) || (e.code === undefined && PG_CONNECTION_LOST.test(String(e.message)));
 }
+
+export const diskFull = () =>
+  new AppError(507, 'insufficient_storage', "The server's disk is full: nothing was saved. Try again once space is freed", undefined, {
+    retryAfter: 60,
+  });
+
+/** ENOSPC and friends from the file system (photos, imports), SQLSTATE 53100 disk_full from either database. */
+export function isDiskFull(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code);
+  return !(err instanceof AppError) && /^(ENOSPC|EDQUOT|EFBIG|53100)$/.test(code);
+}
