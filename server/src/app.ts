@@ -9,8 +9,9 @@ import type { Config } from './config.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { loadSample } from './sample/sample.loader.js';
-import { AppError, isBadValue } from './errors.js';
+import { AppError, dbUnavailable, diskFull, isBadValue, isDbUnavailable, isDiskFull } from './errors.js';
 import { healthRoutes } from './health.routes.js';
+import { corsHook } from './cors.js';
 import { configRoutes } from './config.routes.js';
 import { compressOptions, noCompressionHook } from './compression.js';
 import { registerOpenApi } from './openapi.js';
@@ -18,6 +19,7 @@ import { AuthRepository } from './auth/auth.repository.js';
 import { AuthService } from './auth/auth.service.js';
 import { authRoutes, issuedAt, requireToken, type TokenPayload } from './auth/auth.routes.js';
 import { loadOrCreateSecret } from './auth/secret.js';
+import { RedisFailureLimiter } from './auth/failure-limiter.js';
 import { EventsRepository } from './events/events.repository.js';
 import { EventsService } from './events/events.service.js';
 import { eventsRoutes } from './events/events.routes.js';
@@ -74,9 +76,6 @@ const CLIENT_ERROR_CODES: Record<number, string> = {
   429: 'too_many_requests',
 };
 
-/** Postgres / network failures that mean "database unreachable", not "your request was wrong". */
-const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-
 export interface App {
   app: FastifyInstance;
   db: Db;
@@ -103,8 +102,15 @@ export async function buildApp(config: Config): Promise<App> {
   });
 
   // Set before any plugin registers routes: encapsulated plugins copy the handler when they are created.
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler((thrown: FastifyError, req, reply) => {
+    // Known outages: the cause in one line (not the statement and its parameters, once per request).
+    const { code, message } = thrown as { code?: string; message: string };
+    if (isDbUnavailable(thrown)) req.log.error({ code, cause: message }, 'database unreachable');
+    if (isDiskFull(thrown)) req.log.error({ code, cause: message }, 'disk full');
+    const err = isDbUnavailable(thrown) ? dbUnavailable() : isDiskFull(thrown) ? diskFull() : thrown;
     if (err instanceof AppError) {
+      // 503 db_unavailable, 507 insufficient_storage and 429 too_many_attempts say when to come back, in the header as well as the body.
+      if (typeof err.extra?.retryAfter === 'number') reply.header('Retry-After', String(err.extra.retryAfter));
       return reply.status(err.statusCode).send({ error: err.code, message: err.message, details: err.details, ...err.extra });
     }
     if (err.validation) {
@@ -120,10 +126,6 @@ export async function buildApp(config: Config): Promise<App> {
     if (isBadValue(err)) {
       req.log.info({ err }, 'request value refused by the database');
       return reply.status(400).send({ error: 'bad_value', message: 'A value in the request cannot be stored or compared (a NUL character, or a number out of range)' });
-    }
-    if (DB_DOWN_CODES.has(String((err as { code?: string }).code))) {
-      req.log.error(err, 'database unreachable');
-      return reply.status(503).send({ error: 'db_unavailable', message: 'The database is unreachable; try again shortly' });
     }
     req.log.error(err);
     return reply.status(500).send({ error: 'internal', message: 'Internal Server Error' });
@@ -143,6 +145,7 @@ export async function buildApp(config: Config): Promise<App> {
     throw err;
   }
 
+  corsHook(app, config.corsOrigins);
   // Before the static client and every route: it hooks itself onto each route as it is added.
   await app.register(compress, compressOptions);
   app.addHook('onRequest', noCompressionHook);
@@ -182,16 +185,19 @@ export async function buildApp(config: Config): Promise<App> {
   await registerOpenApi(app, { title: '基层治理态势图 API (Jinshui situation map)', version: pkg.version });
 
   await app.register(jwt, { secret: config.jwtSecret ?? loadOrCreateSecret(config.dataDir) });
-  const auth = new AuthService(new AuthRepository(db), (user) =>
+  const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;
+  const auth = new AuthService(
+    new AuthRepository(db),
     // A wall display runs unattended for months: its token must not expire under it.
-    app.jwt.sign({ ...user, issuedAtMs: Date.now() }, { expiresIn: user.role === 'display' ? '365d' : '12h' }),
+    (user) => app.jwt.sign({ ...user, issuedAtMs: Date.now() }, { expiresIn: user.role === 'display' ? '365d' : '12h' }),
+    // Several processes share one login limit through Redis (else each would allow the full count).
+    redis && ((name, max, windowMs) => new RedisFailureLimiter(redis.client, `login-failures:${name}:`, max, windowMs)),
   );
   requireToken(app, auth);
   const eventsRepository = new EventsRepository(db);
   const regions = new RegionsService(new RegionsRepository(db), () => eventsRepository.lastSeq());
   const events = new EventsService(eventsRepository, regions);
 
-  const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;
   const realtime = new Realtime(app.server, {
     verify: async (token) => {
       let payload: TokenPayload;

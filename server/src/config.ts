@@ -30,6 +30,8 @@ export interface Config {
    * (/tiles/:layer/…) instead of one GeoJSON load. 0 = always tiles (tests force the tile path with it).
    */
   tileThreshold: number;
+  /** Origins allowed cross-origin access (CORS); empty = closed. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -45,6 +47,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!(bodyMaxKb > 0)) throw new ConfigError(`BODY_MAX_KB must be a positive number, got "${env.BODY_MAX_KB}"`);
   const tileThreshold = Number(empty(env.TILE_THRESHOLD) ?? 10_000);
   if (!Number.isInteger(tileThreshold) || tileThreshold < 0) throw new ConfigError(`TILE_THRESHOLD must be a non-negative integer, got "${env.TILE_THRESHOLD}"`);
+  const corsOrigins = (empty(env.CORS_ORIGINS) ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  const badOrigin = corsOrigins.find((o) => !/^https?:\/\/[^/\s]+$/.test(o));
+  if (badOrigin) throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://portal.example, got "${badOrigin}"`);
   const databaseUrl = empty(env.DATABASE_URL);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   return {
@@ -64,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     importMaxBytes: Math.round(importMaxMb * 1024 * 1024),
     bodyLimit: Math.round(bodyMaxKb * 1024),
     tileThreshold,
+    corsOrigins,
     ...overrides,
   };
 }

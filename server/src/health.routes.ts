@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from './db/db.js';
-import { AppError } from './errors.js';
+import { dbUnavailable } from './errors.js';
 import { errors } from './openapi.js';
 
 const HEALTH_TIMEOUT_MS = 2000;
@@ -24,7 +24,7 @@ export async function healthRoutes(app: FastifyInstance, { db, version }: { db: 
         db.query('SELECT 1').then(() => true, () => false),
         new Promise<boolean>((resolve) => setTimeout(resolve, HEALTH_TIMEOUT_MS, false).unref()),
       ]);
-      if (!ok) throw new AppError(503, 'db_unavailable', 'The database is unreachable');
+      if (!ok) throw dbUnavailable();
       return { status: 'ok', db: db.kind, version };
     },
   );

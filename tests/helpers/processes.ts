@@ -60,9 +60,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<P
   }
 }
 
-/** A throwaway redis-server (Debian package) on a free port, without persistence. */
-export async function startRedis(): Promise<Proc & { url: string }> {
-  const port = await freePort();
+/** A throwaway redis-server (Debian package) on a free port (or `port`, to restart one), without persistence. */
+export async function startRedis(port?: number): Promise<Proc & { url: string }> {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

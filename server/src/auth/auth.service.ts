@@ -1,7 +1,7 @@
 import type { LoginResponse, SessionUser } from '../contract/auth.js';
 import { AppError } from '../errors.js';
 import type { AuthRepository, UserRow } from './auth.repository.js';
-import { FailureLimiter } from './failure-limiter.js';
+import { FailureLimiter, type FailureCounter } from './failure-limiter.js';
 import { verifyPassword } from './password.js';
 
 const FAILURE_WINDOW_MS = 15 * 60_000;
@@ -11,17 +11,24 @@ const MAX_FAILURES_PER_ADDRESS = 30;
 
 export type TokenSigner = (user: SessionUser) => string;
 
+/** Makes a failure counter: in-process by default, in Redis when several processes share the limits. */
+export type FailureCounterFactory = (name: 'user' | 'address', max: number, windowMs: number) => FailureCounter;
+
 export class AuthService {
-  private readonly byUser = new FailureLimiter(MAX_FAILURES_PER_USER, FAILURE_WINDOW_MS);
-  private readonly byAddress = new FailureLimiter(MAX_FAILURES_PER_ADDRESS, FAILURE_WINDOW_MS);
+  private readonly byUser: FailureCounter;
+  private readonly byAddress: FailureCounter;
 
   constructor(
     private readonly users: AuthRepository,
     private readonly sign: TokenSigner,
-  ) {}
+    counter: FailureCounterFactory = (_name, max, windowMs) => new FailureLimiter(max, windowMs),
+  ) {
+    this.byUser = counter('user', MAX_FAILURES_PER_USER, FAILURE_WINDOW_MS);
+    this.byAddress = counter('address', MAX_FAILURES_PER_ADDRESS, FAILURE_WINDOW_MS);
+  }
 
   async login(username: string, password: string, address: string): Promise<LoginResponse> {
-    const wait = Math.max(this.byUser.retryAfter(username), this.byAddress.retryAfter(address));
+    const wait = Math.max(await this.byUser.retryAfter(username), await this.byAddress.retryAfter(address));
     if (wait > 0) {
       throw new AppError(429, 'too_many_attempts', `Too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, undefined, {
         retryAfter: Math.ceil(wait / 1000),
@@ -31,8 +38,7 @@ export class AuthService {
     // Verify against a hash even for unknown users would equalise timing; argon2 verify of a bad hash is fast,
     // so unknown users are answered a bit sooner — acceptable here, usernames of coordinators are not secret.
     if (!row || !(await verifyPassword(row.passwordHash, password))) {
-      this.byUser.fail(username);
-      this.byAddress.fail(address);
+      await Promise.all([this.byUser.fail(username), this.byAddress.fail(address)]);
       throw new AppError(401, 'bad_credentials', 'Wrong username or password');
     }
     // Only after the password verified: a stranger learns nothing about the account from this answer.

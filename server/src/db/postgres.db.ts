@@ -32,6 +32,12 @@ export async function openPostgres(url: string): Promise<Db> {
     ...base,
     async transaction(fn) {
       const client = await pool.connect();
+      // The pool listens for errors of idle clients only: a connection that dies while checked out (PostgreSQL
+      // stopped between two statements) emits 'error' here, which would otherwise crash the process. The
+      // statement in flight rejects by itself; the broken client is destroyed on release.
+      let broken: Error | undefined;
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       let committed = false;
       const tx: Transaction = {
         ...wrap(client),
@@ -55,7 +61,8 @@ export async function openPostgres(url: string): Promise<Db> {
         await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),

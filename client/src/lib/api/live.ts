@@ -64,7 +64,12 @@ export class LiveFeed {
   }
 
   private async subscribe() {
-    const ack: SubscribeAck = await this.socket!.emitWithAck('subscribe', { region: this.options.region });
+    let ack: SubscribeAck;
+    try {
+      ack = await this.socket!.emitWithAck('subscribe', { region: this.options.region });
+    } catch {
+      return; // the connection dropped before the ack: the next 'connect' subscribes again
+    }
     if (!ack.ok) return this.status(ack.error === 'unauthorized' ? 'unauthorized' : 'down');
     if (this.lastSeq === undefined) this.lastSeq = ack.seq;
     if (ack.seq > this.lastSeq) await this.catchUp();

@@ -301,6 +301,8 @@ export const en: Catalogue = {
   'wall.live.downFor': 'down for {duration}, reconnecting',
   'wall.live.lastEvent': 'Last event {time}',
   'wall.live.noEvents': 'No events yet',
+  'wall.live.stale': 'Data may be stale',
+  'wall.live.staleDetail': 'database unavailable; updates resume by themselves',
   'wall.duration.s': '{s} s',
   'wall.duration.ms': '{m} min {s} s',
   'wall.duration.hm': '{h} h {m} min',

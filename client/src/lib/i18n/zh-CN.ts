@@ -302,6 +302,8 @@ export const zhCN = {
   'wall.live.downFor': '已中断 {duration}，自动重连中',
   'wall.live.lastEvent': '最新事件 {time}',
   'wall.live.noEvents': '暂无事件',
+  'wall.live.stale': '数据可能已过期',
+  'wall.live.staleDetail': '数据库暂时不可用，恢复后自动更新',
   'wall.duration.s': '{s} 秒',
   'wall.duration.ms': '{m} 分 {s} 秒',
   'wall.duration.hm': '{h} 小时 {m} 分',

@@ -53,6 +53,11 @@ const CLOCK_TICK_MS = 30_000;
 export const HOTSPOT_DAYS = 90;
 const DAY_MS = 86_400_000;
 const RETRY_DELAYS_S = [3, 5, 10, 20, 30];
+/**
+ * The socket stays up when only the database is away, so the link alone cannot tell the wall its data went stale:
+ * /api/health (one `SELECT 1`, no token) is asked this often and answers 503 while the database is unreachable.
+ */
+const HEALTH_POLL_MS = 5000;
 
 export interface FeedEntry {
   seq: number;
@@ -89,6 +94,8 @@ export class WallState {
   status = $state<'loading' | 'ready' | 'error'>('loading');
   error = $state.raw<ApiError | null>(null);
   retryIn = $state(0);
+  /** The server answers but its database does not: nothing new can arrive, the figures may be out of date. */
+  dataStale = $state(false);
 
   /** The user's region (the district for the display account) and its child regions (the choropleth). */
   region = $state.raw<RegionRef | null>(null);
@@ -166,6 +173,7 @@ export class WallState {
     this.#intervals.push(
       setInterval(() => (this.now = Date.now()), CLOCK_TICK_MS),
       setInterval(() => this.scheduleRefresh(0), PERIODIC_REFRESH_MS),
+      setInterval(() => void this.#checkHealth(), HEALTH_POLL_MS),
     );
     void this.#load(token);
   }
@@ -324,6 +332,21 @@ export class WallState {
       MAP_POINT_LAYERS.forEach((l, i) => this.layers[l].load(layers[i]));
     } catch {
       /* the next import event or reload retries */
+    }
+  }
+
+  async #checkHealth(): Promise<void> {
+    if (this.status !== 'ready') return;
+    try {
+      await getJson('/api/health', { signal: this.#abort.signal, timeoutMs: HEALTH_POLL_MS });
+      if (this.dataStale && !this.#stopped) {
+        this.dataStale = false;
+        // Changes that arrived meanwhile are delivered by the link; the server-computed figures are refetched.
+        this.scheduleRefresh(0);
+      }
+    } catch (e) {
+      // 503: the database is away. No answer at all is the live link's business (it shows the link down).
+      if (e instanceof ApiError && e.status === 503 && !this.#stopped) this.dataStale = true;
     }
   }
 
