@@ -33,6 +33,7 @@ export async function openPostgres(url: string): Promise<Db> {
     async transaction(fn) {
       const client = await pool.connect();
       let committed = false;
+      let released = false;
       const tx: Transaction = {
         ...wrap(client),
         async queryAndCommit(sql, params = []) {
@@ -43,6 +44,10 @@ export async function openPostgres(url: string): Promise<Db> {
           const statement = client.query({ text: sql, values: params as unknown[], types });
           const commit = client.query('COMMIT');
           const [result] = await Promise.all([statement, commit]);
+          // Committed: the connection goes back to the pool now, so whatever fn still awaits (its event's seq)
+          // does not hold one.
+          released = true;
+          client.release();
           return result.rows;
         },
       };
@@ -52,10 +57,10 @@ export async function openPostgres(url: string): Promise<Db> {
         if (!committed) await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!released) await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        if (!released) client.release();
       }
     },
     close: () => pool.end(),
