@@ -15,9 +15,9 @@ const BATCH_ATTEMPTS = 5;
 
 /** The append-only event log. */
 export class EventsRepository {
-  /** Committed writes of this process waiting for their seq, by pending id. */
-  private readonly waiting = new Map<number, Waiter>();
-  private batch: Promise<void> | undefined;
+  /** Committed writes of this process waiting for their seq, by pending id (a replayed retry waits for the same). */
+  private readonly waiting = new Map<number, Waiter[]>();
+  private numbering = false;
 
   constructor(private readonly db: Db) {}
 
@@ -54,8 +54,10 @@ export class EventsRepository {
   /** The event of a committed write (pending id), once numbered — by this process's next batch or another's. */
   seqOf(writeId: number): Promise<ChangeEvent> {
     return new Promise((resolve, reject) => {
-      this.waiting.set(writeId, { resolve, reject });
-      this.batch ??= this.numberAll().finally(() => (this.batch = undefined));
+      const waiters = this.waiting.get(writeId) ?? [];
+      waiters.push({ resolve, reject });
+      this.waiting.set(writeId, waiters);
+      if (!this.numbering) void this.numberAll();
     });
   }
 
@@ -64,37 +66,43 @@ export class EventsRepository {
    * runs share the next. Waiters are answered in seq order.
    */
   private async numberAll(): Promise<void> {
-    while (this.waiting.size) {
-      const wanted = [...this.waiting.keys()];
-      let rows: Array<ChangeEvent & { writeId: number }> | undefined;
-      for (let attempt = 1; !rows; attempt++) {
-        try {
-          rows = await this.db.query<ChangeEvent & { writeId: number }>(`SELECT ${NUMBERED_COLUMNS} FROM number_events($1::bigint[])`, [wanted]);
-        } catch (err) {
-          if (attempt === BATCH_ATTEMPTS) {
-            for (const id of wanted) this.take(id)?.reject(err);
-            break;
+    this.numbering = true;
+    try {
+      while (this.waiting.size) {
+        const wanted = [...this.waiting.keys()];
+        let rows: Array<ChangeEvent & { writeId: number }> | undefined;
+        for (let attempt = 1; !rows; attempt++) {
+          try {
+            rows = await this.db.query<ChangeEvent & { writeId: number }>(`SELECT ${NUMBERED_COLUMNS} FROM number_events($1::bigint[])`, [wanted]);
+          } catch (err) {
+            if (attempt === BATCH_ATTEMPTS) {
+              for (const id of wanted) for (const w of this.take(id)) w.reject(err);
+              break;
+            }
+            await new Promise((r) => setTimeout(r, 50 * attempt));
           }
-          await new Promise((r) => setTimeout(r, 50 * attempt));
         }
+        if (!rows) continue;
+        rows.sort((a, b) => a.seq - b.seq);
+        for (const row of rows) for (const w of this.take(row.writeId)) w.resolve(withoutWriteId(row));
+        // Committed before it was wanted, so numbered by now; anything else is a bug, not a reason to spin.
+        for (const id of wanted) for (const w of this.take(id)) w.reject(new Error(`event of write ${id} was not numbered`));
       }
-      if (!rows) continue;
-      rows.sort((a, b) => a.seq - b.seq);
-      for (const row of rows) this.take(row.writeId)?.resolve(withoutWriteId(row));
-      // Committed before it was wanted, so numbered by now; anything else is a bug, not a reason to spin.
-      for (const id of wanted) this.take(id)?.reject(new Error(`event of write ${id} was not numbered`));
+    } finally {
+      // Cleared in the same synchronous step as the last check of the loop: a waiter added later starts a new run.
+      this.numbering = false;
     }
+  }
+
+  private take(writeId: number): Waiter[] {
+    const waiters = this.waiting.get(writeId) ?? [];
+    this.waiting.delete(writeId);
+    return waiters;
   }
 
   /** Numbers writes left pending by a process that stopped between its commit and its batch (at start). */
   async numberPending(): Promise<void> {
     await this.db.query(`SELECT count(*) FROM number_events('{}')`);
-  }
-
-  private take(writeId: number): Waiter | undefined {
-    const waiter = this.waiting.get(writeId);
-    this.waiting.delete(writeId);
-    return waiter;
   }
 
   /**
