@@ -23,6 +23,7 @@
  *   --reps N      reps per side
  *   --seconds N   length of one rep
  *   --concurrency N  requests in flight (default 32)
+ *   --cpu-prof    write a V8 CPU profile of the server to .tmp/bench/profiles (npx tsx bench/profile-summary.ts FILE)
  *   --out FILE    results file (default bench/RESULTS-writes.md)
  */
 import fs from 'node:fs';
@@ -30,7 +31,7 @@ import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import { machineCpu, procCpuMs, childPids } from './proc.js';
-import { ROOT, buildDatabase, cleanupAll, machine, percentiles, pickCompounds, refreshItems, startPostgres, startRealServer, type Percentiles } from './fanout.js';
+import { ROOT, WORK, buildDatabase, cleanupAll, machine, percentiles, pickCompounds, refreshItems, startPostgres, startRealServer, type Percentiles } from './fanout.js';
 import type { DriverItem } from './driver.js';
 
 const GOAL_RATE = 500;
@@ -39,7 +40,7 @@ const DEMO_PASSWORD = 'bench-demo-password';
 const POINTS_PER_WORKER = 8;
 
 const argv = process.argv.slice(2);
-const known = new Set(['quick', 'reps', 'seconds', 'concurrency', 'out']);
+const known = new Set(['quick', 'reps', 'seconds', 'concurrency', 'cpu-prof', 'out']);
 for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see bench/writes.ts)`);
 const quick = argv.includes('--quick');
 const option = (name: string, fallback: number): number => {
@@ -190,7 +191,9 @@ async function main() {
   log(`bench/writes: ${m.nproc} CPUs (${m.cpuModel}), node ${m.node}; ${reps} reps × ${seconds} s per side, ${concurrency} in flight`);
   const cluster = await startPostgres({ durable: true });
   const databaseUrl = await buildDatabase(cluster, DEMO_PASSWORD);
-  const server = await startRealServer({ databaseUrl, demoPassword: DEMO_PASSWORD });
+  const cpuProfDir = argv.includes('--cpu-prof') ? path.join(WORK, 'profiles') : undefined;
+  if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
+  const server = await startRealServer({ databaseUrl, demoPassword: DEMO_PASSWORD, cpuProfDir });
   const items = await pickCompounds(databaseUrl, server.url, DEMO_PASSWORD, concurrency * POINTS_PER_WORKER);
   log(`${items.length} compounds in ${new Set(items.map((i) => i.token)).size} grids, each PATCHed by its grid's coordinator`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -206,13 +209,17 @@ async function main() {
   const bare = await bareWorker(clients, false);
   const bare1 = await bareWorker(clients, true);
 
-  const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + procCpuMs(pid), 0);
+  // PostgreSQL's CPU: the postmaster, its live backends, and (cutime + cstime) those that exited.
+  const postgresCpuMs = () => {
+    const f = fs.readFileSync(`/proc/${cluster.postmaster}/stat`, 'utf8').split(') ')[1].split(' ');
+    const exited = ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+    return procCpuMs(cluster.postmaster) + exited + childPids(cluster.postmaster).reduce((sum, pid) => sum + procCpuMs(pid), 0);
+  };
   const run = async (side: Rep['side'], write: Worker): Promise<Rep> => {
     if (side === 'api') await refreshItems(databaseUrl, items);
-    const pgPids = [cluster.postmaster, ...childPids(cluster.postmaster)];
-    const [machineFrom, serverFrom, pgFrom] = [machineCpu(), procCpuMs(server.pid), cpuOf(pgPids)];
+    const [machineFrom, serverFrom, pgFrom] = [machineCpu(), procCpuMs(server.pid), postgresCpuMs()];
     const r = await drive(items, write);
-    const [machineTo, serverTo, pgTo] = [machineCpu(), procCpuMs(server.pid), cpuOf(pgPids)];
+    const [machineTo, serverTo, pgTo] = [machineCpu(), procCpuMs(server.pid), postgresCpuMs()];
     const wallMs = r.elapsedS * 1000;
     const rep: Rep = {
       side,
@@ -261,6 +268,7 @@ async function main() {
   cluster.stop();
   fs.writeFileSync(outFile, report({ m, startedAt, results, check: { ...check, gapFree }, errors, serverLog }));
   log(`wrote ${path.relative(process.cwd(), outFile)}`);
+  if (cpuProfDir) log(`server CPU profile in ${cpuProfDir} (summarise: npx tsx bench/profile-summary.ts <file>)`);
   clearTimeout(watchdog);
 }
 

@@ -140,14 +140,14 @@ export class LayersService {
 
   /** 404 → 403 (display accounts; points outside the user's area) in API.md's order; `lock` for a PATCH. */
   private async writable(tx: Queryable, user: SessionUser, layer: LayerName, id: string, lock = false): Promise<GeoJSON.Feature> {
-    const feature = await this.layers.find(layer, id, tx, lock);
-    if (!feature) throw notFound(`${layer} ${id}`);
+    const found = await this.layers.findWritable(tx, layer, id, userRoots(user), lock);
+    if (!found) throw notFound(`${layer} ${id}`);
     if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
     // Spatial check against the stored geometry: a region code sent by a client proves nothing.
-    if (!(await this.layers.isInside(tx, layer, id, userRoots(user)))) {
+    if (!found.inside) {
       throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${userRoots(user).join(', ')})`);
     }
-    return feature;
+    return found.feature;
   }
 
   /** The point, when the user may read it (404 → 403). */
