@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const SCENARIOS: Record<string, string> = { fanout: 'run.ts', tiles: 'tiles.ts', leader: 'leader-page.ts' };
+const SCENARIOS: Record<string, string> = { fanout: 'run.ts', tiles: 'tiles.ts', leader: 'leader-page.ts', writes: 'writes.ts' };
 
 const argv = process.argv.slice(2);
 const named = argv.filter((a) => a in SCENARIOS);

@@ -195,6 +195,7 @@ export async function buildApp(config: Config): Promise<App> {
   );
   requireToken(app, auth);
   const eventsRepository = new EventsRepository(db);
+  await eventsRepository.numberPending();
   const regions = new RegionsService(new RegionsRepository(db), () => eventsRepository.lastSeq());
   const events = new EventsService(eventsRepository, regions);
 

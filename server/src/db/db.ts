@@ -18,8 +18,8 @@ export interface Queryable {
 export interface Transaction extends Queryable {
   /**
    * Runs the transaction's last statement and its COMMIT in one flight, with nothing in between: row locks the
-   * statement takes (the event counter) are then held for one round trip, however busy this process is.
-   * Nothing may be queried on the transaction after it.
+   * statement takes are then held for one round trip, however busy this process is. Nothing may be queried on
+   * the transaction after it; its connection is free again (the write may still await its event's seq).
    */
   queryAndCommit<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
 }

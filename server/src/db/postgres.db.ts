@@ -39,6 +39,12 @@ export async function openPostgres(url: string): Promise<Db> {
       const onError = (err: Error) => (broken = err);
       client.on('error', onError);
       let committed = false;
+      let released = false;
+      const release = () => {
+        released = true;
+        client.off('error', onError);
+        client.release(broken);
+      };
       const tx: Transaction = {
         ...wrap(client),
         async queryAndCommit(sql, params = []) {
@@ -49,6 +55,9 @@ export async function openPostgres(url: string): Promise<Db> {
           const statement = client.query({ text: sql, values: params as unknown[], types });
           const commit = client.query('COMMIT');
           const [result] = await Promise.all([statement, commit]);
+          // Committed: the connection goes back to the pool now, so whatever fn still awaits (its event's seq)
+          // does not hold one.
+          release();
           return result.rows;
         },
       };
@@ -58,11 +67,10 @@ export async function openPostgres(url: string): Promise<Db> {
         if (!committed) await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (!released) await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.off('error', onError);
-        client.release(broken);
+        if (!released) release();
       }
     },
     close: () => pool.end(),

@@ -74,7 +74,21 @@ export class LayersRepository {
     return row?.feature;
   }
 
-  /** Whether the stored geometry of the point lies inside the region — the spatial write check, in PostGIS. */
+  /**
+   * The point and whether its stored geometry lies inside any of the regions (the spatial write check), in one
+   * statement; `lock` takes the row for the write that follows.
+   */
+  async findWritable(tx: Queryable, layer: LayerName, id: string, regionCodes: string[], lock: boolean): Promise<{ feature: GeoJSON.Feature; inside: boolean } | undefined> {
+    const model = LAYER_MODELS[layer];
+    const [row] = await tx.query<{ feature: GeoJSON.Feature; inside: boolean }>(
+      `SELECT ${featureSql(model)} AS feature,
+              EXISTS (SELECT 1 FROM regions AS r WHERE r.code = ANY ($2::text[]) AND ST_Covers(r.geom, t.geom)) AS inside
+         FROM ${model.table} AS t WHERE t.id = $1 ${lock ? 'FOR UPDATE OF t' : ''}`,
+      [id, regionCodes],
+    );
+    return row;
+  }
+
   /** Whether the point's stored geometry lies inside any of the regions (a coordinator may hold several grids). */
   async isInside(tx: Queryable, layer: LayerName, id: string, regionCodes: string[]): Promise<boolean> {
     const [row] = await tx.query<{ inside: boolean }>(

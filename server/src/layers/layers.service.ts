@@ -84,7 +84,7 @@ export class LayersService {
           if (claim.request !== request) {
             throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
           }
-          return { result: claim.response as PatchResult, message: undefined };
+          return { result: undefined, replay: claim.response as PatchResult | { feature: GeoJSON.Feature; write: number }, message: undefined };
         }
       }
       const current = await this.writable(tx, user, layer, id, true);
@@ -119,10 +119,14 @@ export class LayersService {
         // The name rides along so a feed can say what changed even from the log alone (catch-up has no feature).
         after: { ...after, name: props.name, ...(patch.note ? { note: patch.note } : {}), ...(patch.photos?.length ? { photos: patch.photos } : {}) },
       }, idempotencyKey ? { username: user.username, key: idempotencyKey, feature } : undefined);
-      return { result: { feature, seq: event.seq } as PatchResult, message: { ...event, feature } };
+      return { result: { feature, seq: event.seq } as PatchResult, replay: undefined, message: { ...event, feature } };
     });
     if (outcome.message) this.publish(outcome.message);
-    return outcome.result;
+    if (outcome.replay && 'write' in outcome.replay) {
+      // The first request committed and is waiting for its seq: wait for the same one (after this transaction).
+      return { feature: outcome.replay.feature, seq: (await this.events.seqOf(outcome.replay.write)).seq };
+    }
+    return outcome.result ?? outcome.replay!;
   }
 
   /**
@@ -139,14 +143,14 @@ export class LayersService {
    * area, spatially) in API.md's order; `lock` for a PATCH.
    */
   private async writable(tx: Queryable, user: SessionUser, layer: LayerName, id: string, lock = false): Promise<GeoJSON.Feature> {
-    const feature = await this.layers.find(layer, id, tx, lock);
-    if (!feature || !canRead(user, feature.properties!.regionCode)) throw notFound(`${layer} ${id}`);
+    const found = await this.layers.findWritable(tx, layer, id, userRoots(user), lock);
+    if (!found || !canRead(user, found.feature.properties!.regionCode)) throw notFound(`${layer} ${id}`);
     if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
     // Spatial check against the stored geometry: a region code sent by a client proves nothing.
-    if (!(await this.layers.isInside(tx, layer, id, userRoots(user)))) {
+    if (!found.inside) {
       throw new AppError(403, 'forbidden_region', `This ${layer} point lies outside your area (${userRoots(user).join(', ')})`);
     }
-    return feature;
+    return found.feature;
   }
 
   /** The point, when the user may read it (404 otherwise). */
