@@ -20,13 +20,16 @@ const recovery = process.env.RECOVERY === '1';
 const batchMs = Number(process.env.BATCH_MS ?? 0);
 const rooms = template.regionPath.map((c) => `region:${c}`);
 let batch: unknown[] = [];
+let lastSent = 0;
 const send = (message: unknown) => {
   if (!batchMs) return void io.to(rooms).emit('change', message);
   if (!batch.length) {
     setTimeout(() => {
       const messages = batch;
       batch = [];
-      io.to(rooms).emit('changes', messages);
+      // The server's `changes` wire format: the messages, then `{prev}`.
+      io.to(rooms).emit('changes', messages, { prev: lastSent });
+      lastSent = (messages.at(-1) as { seq: number }).seq;
     }, batchMs);
   }
   batch.push(message);

@@ -16,7 +16,7 @@ export interface RealtimeDeps {
   adapter?: Parameters<Server['adapter']>[0];
   /** How long a batch collects changes before its `changes` frame goes out (default 20 ms). */
   batchMs?: number;
-  /** How long a hole in the seqs holds back the changes after it (default 250 ms). */
+  /** How long a hole in the seqs holds back the changes after it (default 1 s: a peer process on a loaded machine may publish late). */
   holdMs?: number;
   log?: { warn(obj: object, msg: string): void };
 }
@@ -88,7 +88,7 @@ export class Realtime {
 
     this.batchMs = deps.batchMs ?? 20;
     this.order = new SeqReorderBuffer<ChangeMessage>((m) => this.release(m), {
-      holdMs: deps.holdMs ?? 250,
+      holdMs: deps.holdMs ?? 1000,
       onSkip: (from, to) => {
         deps.log?.warn({ from, to }, 'live: seqs never published, skipped; clients catch up from the event log');
         // Batches sent from now on claim the skipped seqs as sent, so every batched client sees the gap.
