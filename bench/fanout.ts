@@ -298,14 +298,13 @@ export async function startRealServer(opts: {
  * Two real server processes on the same database and DATA_DIR, fanning out through a throwaway redis-server
  * with the Socket.IO Redis streams adapter (as tests/integration/cluster.test.ts).
  */
-export async function startCluster(opts: { databaseUrl: string; demoPassword: string }): Promise<Target> {
+export async function startCluster(opts: { databaseUrl: string; demoPassword: string; dataDir: string }): Promise<Target> {
   const redisPort = await freePort();
   const redis = track(spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   for (let i = 0; i < 50 && !redis.output().includes('Ready to accept'); i++) await sleep(100);
-  const dataDir = path.join(WORK, `cluster-data-${redisPort}`);
-  const a = await startRealServer({ ...opts, redisUrl, dataDir });
-  const b = await startRealServer({ ...opts, redisUrl, dataDir });
+  const a = await startRealServer({ ...opts, redisUrl });
+  const b = await startRealServer({ ...opts, redisUrl });
   return {
     ...a,
     kind: 'cluster',

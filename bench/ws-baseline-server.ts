@@ -26,7 +26,7 @@ let batch: unknown[] = [];
 const broadcast = (frame: string) => {
   for (const ws of subscribed) ws.send(frame);
 };
-const send = (message: { seq: number }) => {
+const send = (message: { seq: number; at: string }) => {
   if (!batchMs) return broadcast(`42${JSON.stringify(['change', message])}`);
   if (!batch.length) {
     setTimeout(() => {
