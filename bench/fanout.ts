@@ -246,7 +246,7 @@ export async function statementStats(databaseUrl: string, action: 'reset' | 'rea
 // ---------------------------------------------------------------------------------------------------------
 // Servers under test
 
-export type TargetKind = 'baseline' | 'ws' | 'server' | 'cluster';
+export type TargetKind = 'baseline' | 'ws' | 'server' | 'cluster' | 'feed';
 
 export interface Target extends Proc {
   /** baseline: plain Socket.IO; ws: bare `ws` broadcast; server: the real server; cluster: 2 real servers + Redis. */
@@ -255,6 +255,8 @@ export interface Target extends Proc {
   /** Every process's URL and pid (one, or two for a cluster); clients and requests are spread over them. */
   urls: string[];
   pids: number[];
+  /** Where the driver sends its changes, when not to `urls` (the `feed` scenario's peer feeder). */
+  driveUrls?: string[];
 }
 
 /** Whether the target writes through the real API (PATCH) rather than POST /emit. */
@@ -313,6 +315,42 @@ export async function startCluster(opts: { databaseUrl: string; demoPassword: st
     output: () => a.output() + b.output(),
     stop: async () => {
       await Promise.all([a.stop(), b.stop()]);
+      await redis.stop();
+    },
+  };
+}
+
+/**
+ * Fan-out only: a fresh real server on its own Redis, fed by bench/peer-feeder.ts as if a peer process had
+ * committed the changes (no database writes). The driver POSTs /emit to the feeder; clients connect to the server.
+ */
+export async function startFeed(opts: { databaseUrl: string; demoPassword: string; dataDir: string; templateFile: string }): Promise<Target> {
+  const redisPort = await freePort();
+  const redis = track(spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  for (let i = 0; i < 50 && !redis.output().includes('Ready to accept'); i++) await sleep(100);
+  const server = await startRealServer({ databaseUrl: opts.databaseUrl, demoPassword: opts.demoPassword, dataDir: opts.dataDir, redisUrl });
+  const c = new pg.Client({ connectionString: opts.databaseUrl });
+  await c.connect();
+  const { rows: [{ last }] } = await c.query<{ last: string }>('SELECT last FROM event_seq');
+  await c.end();
+  const port = await freePort();
+  const feeder = track(
+    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/peer-feeder.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), TEMPLATE: opts.templateFile, REDIS_URL: redisUrl, START_SEQ: String(Number(last) + 1) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const feederUrl = `http://127.0.0.1:${port}`;
+  await waitHttp(`${feederUrl}/health`, feeder, 'peer feeder', 30_000);
+  return {
+    ...server,
+    kind: 'feed',
+    driveUrls: [feederUrl],
+    output: () => server.output() + feeder.output(),
+    stop: async () => {
+      await Promise.all([server.stop(), feeder.stop()]);
       await redis.stop();
     },
   };
@@ -723,8 +761,8 @@ export async function runScenario(
   };
   const config: DriverConfig = {
     kind: isReal(target) ? 'server' : 'baseline',
-    url: target.url,
-    urls: target.urls,
+    url: target.driveUrls?.[0] ?? target.url,
+    urls: target.driveUrls ?? target.urls,
     rate: p.rate,
     warmupMs: p.warmupMs,
     durationMs: p.durationMs,

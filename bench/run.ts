@@ -15,6 +15,8 @@
  *   --quick              CI-sized: 100 clients, 2 s warm-up, 5 s window, 1 repetition
  *   --per-change         clients subscribe for `change` (one frame per change); baselines do not batch
  *   --no-cluster         skip the 2 processes + Redis scenario
+ *   --no-feed            skip the fan-out-only scenario (a fresh server fed by bench/peer-feeder.ts over Redis,
+ *                        as from a peer process: no database writes)
  *   --clients N          subscribed clients                    (default 1000)
  *   --sio-clients N      how many of them are real socket.io-client clients; the others are
  *                        bench/light-client.ts (same protocol, cheap decoding)  (default a tenth)
@@ -54,6 +56,7 @@ import {
   setBenchPriority,
   startRealServer,
   startCluster,
+  startFeed,
   startWsBaseline,
   type Target,
   waitForQuiet,
@@ -84,7 +87,7 @@ const optionZero = (name: string, fallback: number): number => {
   if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
   return v;
 };
-const known = new Set(['per-change', 'no-cluster', 'quick', 'sio-clients', 'wait-quiet', 'priority', 'baseline-batch-ms', 'clients', 'rate', 'duration', 'warmup', 'reps', 'concurrency', 'compounds', 'pg-fast', 'baseline-recovery', 'cpu-prof', 'out']);
+const known = new Set(['per-change', 'no-cluster', 'no-feed', 'quick', 'sio-clients', 'wait-quiet', 'priority', 'baseline-batch-ms', 'clients', 'rate', 'duration', 'warmup', 'reps', 'concurrency', 'compounds', 'pg-fast', 'baseline-recovery', 'cpu-prof', 'out']);
 for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see bench/run.ts)`);
 
 const quick = flag('quick');
@@ -103,6 +106,7 @@ params.sioClients = optionZero('sio-clients', Math.ceil(params.clients / 10));
 const reps = option('reps', 1);
 const batch = !flag('per-change');
 const withCluster = !flag('no-cluster');
+const withFeed = !flag('no-feed');
 /** The server's batch window (Realtime's default), used by the baselines too. */
 const SERVER_BATCH_MS = 20;
 const priorityIdx = argv.indexOf('--priority');
@@ -176,7 +180,7 @@ async function main() {
 
   const statsFrom = await statementStats(databaseUrl, 'reset');
   const runs: ScenarioResult[] = [];
-  const kinds: Kind[] = ['baseline', 'ws', 'server', ...(withCluster ? (['cluster'] as const) : [])];
+  const kinds: Kind[] = ['baseline', 'ws', 'server', ...(withCluster ? (['cluster'] as const) : []), ...(withFeed ? (['feed'] as const) : [])];
   let cluster2: Target | undefined;
   for (let rep = 1; rep <= reps; rep++) {
     // Alternate the order, so no side always runs on a warmer (or more fragmented) machine.
@@ -185,13 +189,15 @@ async function main() {
       log(`rep ${rep}/${reps}: ${kind}`);
       if (quietMs) await waitForQuiet(quietMs, log);
       const common = { postmaster: cluster.postmaster, log, batch };
-      if (kind === 'baseline' || kind === 'ws') {
+      if (kind === 'baseline' || kind === 'ws' || kind === 'feed') {
         const baseline =
           kind === 'ws'
             ? await startWsBaseline({ templateFile, batchMs: baselineBatchMs })
-            : await startBaseline({ templateFile, recovery: baselineRecovery, batchMs: baselineBatchMs });
+            : kind === 'feed'
+              ? await startFeed({ databaseUrl, demoPassword: DEMO_PASSWORD, dataDir, templateFile })
+              : await startBaseline({ templateFile, recovery: baselineRecovery, batchMs: baselineBatchMs });
         try {
-          const r = await runScenario(baseline, params, { ...common, token: 'baseline', items: [] });
+          const r = await runScenario(baseline, params, { ...common, token: kind === 'feed' ? leader : 'baseline', items: [] });
           r.messageBytes = bytes;
           runs.push(r);
           log(`  ${brief(r)}`);
@@ -240,7 +246,13 @@ function noisy(runs: ScenarioResult[]): string {
     : '';
 }
 
-const LABEL: Record<Kind, string> = { baseline: 'Socket.IO baseline', ws: 'bare ws baseline', server: 'server', cluster: '2 servers + Redis' };
+const LABEL: Record<Kind, string> = {
+  baseline: 'Socket.IO baseline',
+  ws: 'bare ws baseline',
+  server: 'server',
+  cluster: '2 servers + Redis',
+  feed: 'server, fan-out only (peer feed)',
+};
 
 function report(o: {
   m: ReturnType<typeof machine>;
@@ -253,7 +265,7 @@ function report(o: {
   changes: number;
   codec: CodecCosts;
 }): string {
-  const kinds = (['baseline', 'ws', 'server', 'cluster'] as Kind[]).filter((k) => o.runs.some((r) => r.kind === k));
+  const kinds = (['baseline', 'ws', 'server', 'cluster', 'feed'] as Kind[]).filter((k) => o.runs.some((r) => r.kind === k));
   const by = (k: Kind) => o.runs.filter((r) => r.kind === k);
   const med = (k: Kind, f: (r: ScenarioResult) => number) => median(by(k).map(f));
   const sum = (k: Kind, f: (r: ScenarioResult) => number) => by(k).reduce((a, r) => a + f(r), 0);
@@ -313,7 +325,11 @@ Generated by \`bench/run.ts\` — do not edit by hand; re-run to refresh.
   (\`bench/baseline-server.ts\`${baselineRecovery ? ", with the server's connectionStateRecovery" : ', default options'}) and a bare \`ws\` broadcast
   (\`bench/ws-baseline-server.ts\`), both without a database (POST /emit stands for a commit).${has('cluster') ? `
   2 servers + Redis: two server processes on the same database with the Redis streams adapter; clients alternate
-  between them, and so do the PATCHes.` : ''}
+  between them, and so do the PATCHes.` : ''}${has('feed') ? `
+  Fan-out only (peer feed): a fresh server process with Redis, fed by \`bench/peer-feeder.ts\` exactly as a peer
+  process publishes a committed change (server-side event over Redis, then the server's own reorder buffer,
+  batching and emit) — no database write, so it measures the fan-out without the write path; \`at\` is stamped by
+  the feeder, so its latency includes the Redis hop. Its CPU column is the server's only.` : ''}
 
 ## Against the goal
 
@@ -330,7 +346,10 @@ zero lost, duplicated or out-of-order events.${atGoalScale ? '' : `\n\n*This run
 | server RSS, 1,000 idle sockets | ≤ 300 MB | ${fmt(rssIdle, 0)} MB (no sockets: ${fmt(rssNone, 0)} MB) | ${fmt(med('baseline', (r) => r.rss.idleSockets), 0)} MB | ${ok(rssIdle <= 300)} |
 | server RSS after the load, clients gone | flat (≤ idle + 10 %) | ${fmt(rssAfter, 0)} MB (${fmt(med('server', (r) => r.rss.afterLoad), 0)} MB right after the load) | ${fmt(med('baseline', (r) => r.rss.afterClose), 0)} MB | ${ok(rssAfter <= Math.max(rssIdle, rssNone) * 1.1)} |${has('cluster') ? `
 | 2 processes + Redis: lost + dup + out of order | 0 | ${clost} of ${sum('cluster', (r) => r.expectedDeliveries)} deliveries | — | ${ok(clost === 0)} |
-| 2 processes + Redis: p99 | ≤ 1.5 × one process | ${fmt(cp99)} ms (${ratio(cp99, p99)}) | — | ${ok(cp99 <= 1.5 * p99)} |` : ''}
+| 2 processes + Redis: p99 | ≤ 1.5 × one process | ${fmt(cp99)} ms (${ratio(cp99, p99)}) | — | ${ok(cp99 <= 1.5 * p99)} |` : ''}${has('feed') ? `
+| fan-out only (peer feed, no writes): changes/s | ${params.rate} | ${fmt(med('feed', (r) => r.achievedRate))} | ${fmt(med('baseline', (r) => r.achievedRate))} | ${ok(med('feed', (r) => r.achievedRate) >= params.rate * 0.99)} |
+| fan-out only: p99 commit → delivery | ≤ ${GOAL.p99Ms} ms | ${fmt(med('feed', (r) => r.latency.p99))} ms | ${fmt(med('baseline', (r) => r.latency.p99))} ms | ${ok(med('feed', (r) => r.latency.p99) <= GOAL.p99Ms)} |
+| fan-out only: lost + dup + out of order | 0 | ${sum('feed', (r) => r.lost + r.duplicated + r.outOfOrder)} of ${sum('feed', (r) => r.expectedDeliveries)} | — | ${ok(sum('feed', (r) => r.lost + r.duplicated + r.outOfOrder) === 0)} |` : ''}
 
 ${noisy(o.runs)}**Server p99 / Socket.IO baseline p99 = ${ratio(p99, med('baseline', (r) => r.latency.p99))}**${has('ws') ? `; / bare ws p99 = ${ratio(p99, med('ws', (r) => r.latency.p99))}` : ''}; achieved / target changes/s = ${fmt(rate / params.rate, 2)}.
 
