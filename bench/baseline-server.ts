@@ -7,8 +7,8 @@
  *
  * Environment: PORT, TEMPLATE (path of a JSON file holding one real change message), RECOVERY=1 to turn on the
  * same connectionStateRecovery as the real server (off by default: a *plain* Socket.IO server), BATCH_MS=N to
- * send the changes of every N ms as one `changes` message (an array) instead of one `change` each — an
- * experiment for the cost per WebSocket frame, not the server's contract.
+ * send the changes of every N ms as one `changes` frame in the server's format (`(messages, {prev})`, what batched
+ * clients subscribe for; bench/run.ts sets the server's window) instead of one `change` each.
  */
 import fs from 'node:fs';
 import http from 'node:http';

@@ -21,9 +21,9 @@
  *   --sio-clients N      how many of them are real socket.io-client clients; the others are
  *                        bench/light-client.ts (same protocol, cheap decoding)  (default a tenth)
  *   --rate R             changes per second                    (default 200)
- *   --duration S         measured window, seconds              (default 20)
+ *   --duration S         measured window, seconds              (default 60)
  *   --warmup S           load before the window, seconds       (default 3)
- *   --reps N             baseline/server pairs, alternated     (default 3; medians are reported)
+ *   --reps N             repetitions of every scenario, order alternated (default 1; medians are reported)
  *   --concurrency N      HTTP requests in flight at most       (default 32)
  *   --compounds N        compounds cycled by the driver        (default 400)
  *   --wait-quiet S       before each scenario, wait up to S s for the machine to be idle (default 120;
@@ -32,8 +32,8 @@
  *                        other work (default 0)
  *   --pg-fast            PostgreSQL with fsync/synchronous_commit/full_page_writes off (as the tests)
  *   --baseline-recovery  baseline with the server's connectionStateRecovery (default: plain Socket.IO)
- *   --baseline-batch-ms N  experiment: the baseline sends the changes of every N ms as one `changes` array
- *                        (one WebSocket frame per client per batch) instead of one frame per change
+ *   --baseline-batch-ms N  the baselines send the changes of every N ms as one `changes` frame (default: the
+ *                        server's 20 ms window; 0 with --per-change)
  *   --cpu-prof           write a V8 CPU profile of the real server to .tmp/bench/profiles
  *   --out FILE           results file                          (default bench/RESULTS.md)
  */
