@@ -198,6 +198,9 @@ async function main() {
               : await startBaseline({ templateFile, recovery: baselineRecovery, batchMs: baselineBatchMs });
         try {
           const r = await runScenario(baseline, params, { ...common, token: kind === 'feed' ? leader : 'baseline', items: [] });
+          if (baseline.child.exitCode !== null || baseline.child.signalCode !== null) {
+            log(`  ${kind} target exited (${baseline.child.exitCode ?? baseline.child.signalCode}) during the run:\n${baseline.output().slice(-3000)}`);
+          }
           r.messageBytes = bytes;
           runs.push(r);
           log(`  ${brief(r)}`);
