@@ -7,8 +7,8 @@
  *
  * Environment: PORT, TEMPLATE (path of a JSON file holding one real change message), RECOVERY=1 to turn on the
  * same connectionStateRecovery as the real server (off by default: a *plain* Socket.IO server), BATCH_MS=N to
- * send the changes of every N ms as one `changes` message (an array) instead of one `change` each — an
- * experiment for the cost per WebSocket frame, not the server's contract.
+ * send the changes of every N ms as one `changes` frame in the server's format (`(messages, {prev})`, what batched
+ * clients subscribe for; bench/run.ts sets the server's window) instead of one `change` each.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -20,13 +20,16 @@ const recovery = process.env.RECOVERY === '1';
 const batchMs = Number(process.env.BATCH_MS ?? 0);
 const rooms = template.regionPath.map((c) => `region:${c}`);
 let batch: unknown[] = [];
+let lastSent = 0;
 const send = (message: unknown) => {
   if (!batchMs) return void io.to(rooms).emit('change', message);
   if (!batch.length) {
     setTimeout(() => {
       const messages = batch;
       batch = [];
-      io.to(rooms).emit('changes', messages);
+      // The server's `changes` wire format: the messages, then `{prev}`.
+      io.to(rooms).emit('changes', messages, { prev: lastSent });
+      lastSent = (messages.at(-1) as { seq: number }).seq;
     }, batchMs);
   }
   batch.push(message);

@@ -26,6 +26,8 @@ export interface DriverItem {
 export interface DriverConfig {
   kind: 'server' | 'baseline';
   url: string;
+  /** Several server processes: requests alternate between these (default: url only). */
+  urls?: string[];
   rate: number;
   warmupMs: number;
   durationMs: number;
@@ -115,7 +117,8 @@ function request(agent: http.Agent, url: URL, method: string, path: string, head
 const sorted = (a: number[]) => a.sort((x, y) => x - y);
 
 export async function drive(config: DriverConfig): Promise<DriverResult> {
-  const url = new URL(config.url);
+  const urls = (config.urls?.length ? config.urls : [config.url]).map((u) => new URL(u));
+  let issuedCount = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency });
   const interval = 1000 / config.rate;
   const total = Math.floor(((config.warmupMs + config.durationMs + config.cooldownMs) / 1000) * config.rate);
@@ -170,14 +173,14 @@ export async function drive(config: DriverConfig): Promise<DriverResult> {
       item = items[itemIndex];
       call = request(
         agent,
-        url,
+        urls[issuedCount++ % urls.length],
         'PATCH',
         `/api/layers/compounds/${encodeURIComponent(item.id)}`,
         { authorization: `Bearer ${item.token}` },
         JSON.stringify({ status: nextStatus(item.status), version: item.version }),
       );
     } else {
-      call = request(agent, url, 'POST', '/emit', {}, '{}');
+      call = request(agent, urls[issuedCount++ % urls.length], 'POST', '/emit', {}, '{}');
     }
     call
       .then(({ status, body }) => {

@@ -246,15 +246,33 @@ export async function statementStats(databaseUrl: string, action: 'reset' | 'rea
 // ---------------------------------------------------------------------------------------------------------
 // Servers under test
 
+export type TargetKind = 'baseline' | 'ws' | 'server' | 'cluster' | 'feed';
+
 export interface Target extends Proc {
-  kind: 'server' | 'baseline';
+  /** baseline: plain Socket.IO; ws: bare `ws` broadcast; server: the real server; cluster: 2 real servers + Redis. */
+  kind: TargetKind;
   url: string;
+  /** Every process's URL and pid (one, or two for a cluster); clients and requests are spread over them. */
+  urls: string[];
+  pids: number[];
+  /** Where the driver sends its changes, when not to `urls` (the `feed` scenario's peer feeder). */
+  driveUrls?: string[];
 }
 
+/** Whether the target writes through the real API (PATCH) rather than POST /emit. */
+export const isReal = (t: Target) => t.kind === 'server' || t.kind === 'cluster';
+
 /** The real server: `node --import tsx server/src/main.ts`, its own process. */
-export async function startRealServer(opts: { databaseUrl: string; demoPassword: string; cpuProfDir?: string }): Promise<Target> {
+export async function startRealServer(opts: {
+  databaseUrl: string;
+  demoPassword: string;
+  cpuProfDir?: string;
+  /** REDIS_URL, and a DATA_DIR shared with the other processes (one JWT secret). */
+  redisUrl?: string;
+  dataDir?: string;
+}): Promise<Target> {
   const port = await freePort();
-  const dataDir = path.join(WORK, `server-data-${port}`);
+  const dataDir = opts.dataDir ?? path.join(WORK, `server-data-${port}`);
   fs.mkdirSync(dataDir, { recursive: true });
   onCleanup(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const flags = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
@@ -268,13 +286,88 @@ export async function startRealServer(opts: { databaseUrl: string; demoPassword:
       DATA_DIR: dataDir,
       DEMO_PASSWORD: opts.demoPassword,
       LOG_LEVEL: 'warn',
+      ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const proc = track(child);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/api/health`, proc, 'server');
-  return { ...proc, kind: 'server', url };
+  return { ...proc, kind: 'server', url, urls: [url], pids: [proc.pid] };
+}
+
+/**
+ * Two real server processes on the same database and DATA_DIR, fanning out through a throwaway redis-server
+ * with the Socket.IO Redis streams adapter (as tests/integration/cluster.test.ts).
+ */
+export async function startCluster(opts: { databaseUrl: string; demoPassword: string; dataDir: string }): Promise<Target> {
+  const redisPort = await freePort();
+  const redis = track(spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  for (let i = 0; i < 50 && !redis.output().includes('Ready to accept'); i++) await sleep(100);
+  const a = await startRealServer({ ...opts, redisUrl });
+  const b = await startRealServer({ ...opts, redisUrl });
+  return {
+    ...a,
+    kind: 'cluster',
+    urls: [a.url, b.url],
+    pids: [a.pid, b.pid],
+    output: () => a.output() + b.output(),
+    stop: async () => {
+      await Promise.all([a.stop(), b.stop()]);
+      await redis.stop();
+    },
+  };
+}
+
+/**
+ * Fan-out only: a fresh real server on its own Redis, fed by bench/peer-feeder.ts as if a peer process had
+ * committed the changes (no database writes). The driver POSTs /emit to the feeder; clients connect to the server.
+ */
+export async function startFeed(opts: { databaseUrl: string; demoPassword: string; dataDir: string; templateFile: string }): Promise<Target> {
+  const redisPort = await freePort();
+  const redis = track(spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  for (let i = 0; i < 50 && !redis.output().includes('Ready to accept'); i++) await sleep(100);
+  const server = await startRealServer({ databaseUrl: opts.databaseUrl, demoPassword: opts.demoPassword, dataDir: opts.dataDir, redisUrl });
+  const c = new pg.Client({ connectionString: opts.databaseUrl });
+  await c.connect();
+  const { rows: [{ last }] } = await c.query<{ last: string }>('SELECT last FROM event_seq');
+  await c.end();
+  const port = await freePort();
+  const feeder = track(
+    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/peer-feeder.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), TEMPLATE: opts.templateFile, REDIS_URL: redisUrl, START_SEQ: String(Number(last) + 1) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const feederUrl = `http://127.0.0.1:${port}`;
+  await waitHttp(`${feederUrl}/health`, feeder, 'peer feeder', 30_000);
+  return {
+    ...server,
+    kind: 'feed',
+    driveUrls: [feederUrl],
+    output: () => server.output() + feeder.output(),
+    stop: async () => {
+      await Promise.all([server.stop(), feeder.stop()]);
+      await redis.stop();
+    },
+  };
+}
+
+/** The bare `ws` broadcast baseline (bench/ws-baseline-server.ts), its own process. */
+export async function startWsBaseline(opts: { templateFile: string; batchMs: number }): Promise<Target> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/ws-baseline-server.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), TEMPLATE: opts.templateFile, BATCH_MS: String(opts.batchMs) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = track(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/health`, proc, 'ws baseline server', 30_000);
+  return { ...proc, kind: 'ws', url, urls: [url], pids: [proc.pid] };
 }
 
 /** The plain Socket.IO baseline (bench/baseline-server.ts), its own process. */
@@ -288,7 +381,7 @@ export async function startBaseline(opts: { templateFile: string; recovery: bool
   const proc = track(child);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/health`, proc, 'baseline server', 30_000);
-  return { ...proc, kind: 'baseline', url };
+  return { ...proc, kind: 'baseline', url, urls: [url], pids: [proc.pid] };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -384,8 +477,8 @@ function connect(url: string, token: string): Promise<Socket> {
   });
 }
 
-async function subscribe(socket: Socket, region: string): Promise<number> {
-  const ack = (await socket.timeout(20_000).emitWithAck('subscribe', { region })) as { ok: boolean; seq?: number; error?: string };
+async function subscribe(socket: Socket, region: string, batch = false): Promise<number> {
+  const ack = (await socket.timeout(20_000).emitWithAck('subscribe', { region, ...(batch ? { batch } : {}) })) as { ok: boolean; seq?: number; error?: string };
   if (!ack.ok) throw new Error(`subscribe ${region}: ${ack.error}`);
   return ack.seq!;
 }
@@ -464,7 +557,7 @@ export interface Percentiles {
 }
 
 export interface ScenarioResult {
-  kind: 'server' | 'baseline';
+  kind: TargetKind;
   params: ScenarioParams;
   connectMs: number;
   /** Changes committed in the window (200 answers to changes due in the window). */
@@ -516,6 +609,11 @@ export interface ScenarioResult {
     seconds: number;
   };
   serverRssMb: number;
+  /** Server RSS (all its processes), MB: before any client connected, with every client connected and
+   * subscribed but idle, after the load (drained), and 5 s after the clients left. */
+  rss: { noSockets: number; idleSockets: number; afterLoad: number; afterClose: number };
+  /** Clients subscribed for batched `changes` frames (else one `change` frame per change). */
+  batch: boolean;
   messageBytes?: number;
 }
 
@@ -568,8 +666,10 @@ async function startDriver(): Promise<{ pid: number; run(config: DriverConfig): 
 export async function runScenario(
   target: Target,
   p: ScenarioParams,
-  opts: { token: string; items: DriverItem[]; postmaster: number; log: (s: string) => void },
+  opts: { token: string; items: DriverItem[]; postmaster: number; log: (s: string) => void; batch: boolean },
 ): Promise<ScenarioResult> {
+  const serverRss = () => target.pids.reduce((a, pid) => a + rssMb(pid), 0);
+  const rss = { noSockets: serverRss(), idleSockets: NaN, afterLoad: NaN, afterClose: NaN };
   const capacity = Math.ceil(((p.warmupMs + p.durationMs + p.cooldownMs) / 1000) * p.rate * 1.2) + 1000;
   const clients: ClientState[] = [];
   let base = -1;
@@ -611,8 +711,8 @@ export async function runScenario(
     const batch = await Promise.all(
       Array.from({ length: Math.min(50, p.clients - i) }, async (_, k) => {
         if (isSio(i + k)) {
-          const socket = await connect(target.url, opts.token);
-          const seq = await subscribe(socket, DISTRICT);
+          const socket = await connect(target.urls[(i + k) % target.urls.length], opts.token);
+          const seq = await subscribe(socket, DISTRICT, opts.batch);
           const state = newState('socket.io-client', () => {
             socket.removeAllListeners('disconnect');
             socket.close();
@@ -625,9 +725,9 @@ export async function runScenario(
           socket.on('disconnect', () => (state.disconnects += 1));
           return { state, seq };
         }
-        const client = new LightClient(target.url, opts.token, now);
+        const client = new LightClient(target.urls[(i + k) % target.urls.length], opts.token, now);
         await client.connect();
-        const seq = await client.subscribe(DISTRICT);
+        const seq = await client.subscribe(DISTRICT, opts.batch);
         const state = newState('light', () => client.close());
         client.onChange = (s, at, t) => record(state, s, at, t);
         client.onDisconnect = () => (state.disconnects += 1);
@@ -642,6 +742,8 @@ export async function runScenario(
   }
   const connectMs = now() - t0;
   opts.log(`  ${p.clients} clients connected and subscribed in ${(connectMs / 1000).toFixed(1)} s`);
+  await sleep(2000);
+  rss.idleSockets = serverRss();
 
   // Drive.
   bucket0 = now();
@@ -652,14 +754,15 @@ export async function runScenario(
   const windowEnd = windowStart + p.durationMs;
   // The driver takes the CPU snapshots at the window's edges: its event loop is not the busy one.
   const cpuTargets: CpuTargets = {
-    server: target.pid,
-    postmaster: target.kind === 'server' ? opts.postmaster : 0,
+    server: target.pids,
+    postmaster: isReal(target) ? opts.postmaster : 0,
     clients: process.pid,
     driver: driverPid,
   };
   const config: DriverConfig = {
-    kind: target.kind,
-    url: target.url,
+    kind: isReal(target) ? 'server' : 'baseline',
+    url: target.driveUrls?.[0] ?? target.url,
+    urls: target.driveUrls ?? target.urls,
     rate: p.rate,
     warmupMs: p.warmupMs,
     durationMs: p.durationMs,
@@ -671,7 +774,7 @@ export async function runScenario(
   };
   const driven = await driver.run(config);
   // Carry the compounds' versions over to the next run.
-  if (target.kind === 'server') opts.items.splice(0, opts.items.length, ...driven.items);
+  if (isReal(target)) opts.items.splice(0, opts.items.length, ...driven.items);
 
   // Drain: wait for every client to hold every window event (or the drain limit), then a little longer for
   // late duplicates.
@@ -684,7 +787,8 @@ export async function runScenario(
   const drainEnd = now() + p.drainMs;
   while (missing() > 0 && now() < drainEnd) await sleep(100);
   await sleep(300);
-  const serverRssMb = rssMb(target.pid);
+  const serverRssMb = serverRss();
+  rss.afterLoad = serverRssMb;
 
   // Tally.
   const expected = clients.length * seqIdx.length;
@@ -783,11 +887,14 @@ export async function runScenario(
     commitToResponse: percentiles(driven.commitToResponseMs),
     cpu,
     serverRssMb,
+    rss,
+    batch: opts.batch,
   };
 
   // Disconnect (not counted as disconnects).
   for (const c of clients) c.close();
-  await sleep(1000);
+  await sleep(5000);
+  result.rss.afterClose = serverRss();
   return result;
 }
 

@@ -106,7 +106,7 @@ export class LightClient {
   }
 
   /** `subscribe {region}` with acknowledgement; resolves the ack's seq. */
-  subscribe(region: string, timeoutMs = 20_000): Promise<number> {
+  subscribe(region: string, batch = false, timeoutMs = 20_000): Promise<number> {
     const id = this.ackId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('subscribe timeout')), timeoutMs);
@@ -116,7 +116,7 @@ export class LightClient {
         if (a?.ok) resolve(a.seq!);
         else reject(new Error(`subscribe ${region}: ${a?.error}`));
       });
-      this.ws.send(`42${id}${JSON.stringify(['subscribe', { region }])}`);
+      this.ws.send(`42${id}${JSON.stringify(['subscribe', batch ? { region, batch } : { region }])}`);
     });
   }
 

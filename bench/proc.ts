@@ -48,7 +48,8 @@ export function childPids(ppid: number): number[] {
 
 /** Which processes to account: pids, and parents whose children count too (the postmaster's backends). */
 export interface CpuTargets {
-  server: number;
+  /** The server's pid (or the pids of several server processes, summed). */
+  server: number | number[];
   /** PostgreSQL postmaster (its backends are summed in), or 0. */
   postmaster: number;
   clients: number;
@@ -67,7 +68,7 @@ export interface CpuSnapshot {
 export function cpuSnapshot(targets: CpuTargets, t: number): CpuSnapshot {
   return {
     t,
-    server: procCpuMs(targets.server),
+    server: [targets.server].flat().reduce((a, pid) => a + procCpuMs(pid), 0),
     pg: targets.postmaster ? [targets.postmaster, ...childPids(targets.postmaster)].reduce((a, pid) => a + procCpuMs(pid), 0) : 0,
     driver: procCpuMs(targets.driver),
     clients: procCpuMs(targets.clients),

@@ -1,20 +1,29 @@
 /**
- * `npm run bench -- fanout [options]` (bench/suite.ts): the live-update fan-out benchmark (bench/fanout.ts) against a plain Socket.IO
- * baseline measured in the same run; writes bench/RESULTS.md (overwritten) and the raw numbers to
+ * `npm run bench -- fanout [options]` (bench/suite.ts): the live-update fan-out benchmark (bench/fanout.ts) against two
+ * baselines measured in the same run — a plain Socket.IO server and a bare `ws` broadcast server — plus the same
+ * load split over two server processes and Redis; writes bench/RESULTS.md (overwritten) and the raw numbers to
  * .tmp/bench/results.json.
  *
- * Goal (issue): one server process on 2 cores, 1,000 subscribed clients, 200 changes/s sustained, p99
- * commit-to-delivery ≤ 50 ms, zero lost or duplicated events.
+ * Goal (issue 9): one server process on 2 cores, 1,000 subscribed clients, 200 changes/s sustained, p99
+ * commit-to-delivery ≤ 50 ms, zero lost, duplicated or out-of-order events; server RSS ≤ 300 MB and flat after
+ * the load; two processes + Redis: 0 lost/dup, p99 ≤ 1.5 × one process.
+ *
+ * Clients subscribe for batched `changes` frames (the dashboard's LiveFeed does); the baselines batch with the same
+ * window and frame format. `--per-change` measures one `change` frame per change instead, everywhere.
  *
  * Options:
  *   --quick              CI-sized: 100 clients, 2 s warm-up, 5 s window, 1 repetition
+ *   --per-change         clients subscribe for `change` (one frame per change); baselines do not batch
+ *   --no-cluster         skip the 2 processes + Redis scenario
+ *   --no-feed            skip the fan-out-only scenario (a fresh server fed by bench/peer-feeder.ts over Redis,
+ *                        as from a peer process: no database writes)
  *   --clients N          subscribed clients                    (default 1000)
  *   --sio-clients N      how many of them are real socket.io-client clients; the others are
  *                        bench/light-client.ts (same protocol, cheap decoding)  (default a tenth)
  *   --rate R             changes per second                    (default 200)
- *   --duration S         measured window, seconds              (default 20)
+ *   --duration S         measured window, seconds              (default 60)
  *   --warmup S           load before the window, seconds       (default 3)
- *   --reps N             baseline/server pairs, alternated     (default 3; medians are reported)
+ *   --reps N             repetitions of every scenario, order alternated (default 1; medians are reported)
  *   --concurrency N      HTTP requests in flight at most       (default 32)
  *   --compounds N        compounds cycled by the driver        (default 400)
  *   --wait-quiet S       before each scenario, wait up to S s for the machine to be idle (default 120;
@@ -23,8 +32,8 @@
  *                        other work (default 0)
  *   --pg-fast            PostgreSQL with fsync/synchronous_commit/full_page_writes off (as the tests)
  *   --baseline-recovery  baseline with the server's connectionStateRecovery (default: plain Socket.IO)
- *   --baseline-batch-ms N  experiment: the baseline sends the changes of every N ms as one `changes` array
- *                        (one WebSocket frame per client per batch) instead of one frame per change
+ *   --baseline-batch-ms N  the baselines send the changes of every N ms as one `changes` frame (default: the
+ *                        server's 20 ms window; 0 with --per-change)
  *   --cpu-prof           write a V8 CPU profile of the real server to .tmp/bench/profiles
  *   --out FILE           results file                          (default bench/RESULTS.md)
  */
@@ -46,6 +55,10 @@ import {
   startPostgres,
   setBenchPriority,
   startRealServer,
+  startCluster,
+  startFeed,
+  startWsBaseline,
+  type Target,
   waitForQuiet,
   type Percentiles,
   type ScenarioParams,
@@ -53,6 +66,7 @@ import {
   type StatementStat,
   statementStats,
 } from './fanout.js';
+import { codecCosts, type CodecCosts } from './codec.js';
 
 const GOAL = { clients: 1000, rate: 200, p99Ms: 50 };
 const DEMO_PASSWORD = 'bench-demo-password';
@@ -73,7 +87,7 @@ const optionZero = (name: string, fallback: number): number => {
   if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
   return v;
 };
-const known = new Set(['quick', 'sio-clients', 'wait-quiet', 'priority', 'baseline-batch-ms', 'clients', 'rate', 'duration', 'warmup', 'reps', 'concurrency', 'compounds', 'pg-fast', 'baseline-recovery', 'cpu-prof', 'out']);
+const known = new Set(['per-change', 'no-cluster', 'no-feed', 'quick', 'sio-clients', 'wait-quiet', 'priority', 'baseline-batch-ms', 'clients', 'rate', 'duration', 'warmup', 'reps', 'concurrency', 'compounds', 'pg-fast', 'baseline-recovery', 'cpu-prof', 'out']);
 for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see bench/run.ts)`);
 
 const quick = flag('quick');
@@ -82,14 +96,19 @@ const params: ScenarioParams = {
   sioClients: 0,
   rate: option('rate', 200),
   warmupMs: option('warmup', quick ? 2 : 3) * 1000,
-  durationMs: option('duration', quick ? 5 : 20) * 1000,
+  durationMs: option('duration', quick ? 5 : 60) * 1000,
   cooldownMs: 1000,
   concurrency: option('concurrency', 32),
   drainMs: 10_000,
 };
 params.clients = option('clients', quick ? 100 : 1000);
 params.sioClients = optionZero('sio-clients', Math.ceil(params.clients / 10));
-const reps = option('reps', quick ? 1 : 3);
+const reps = option('reps', 1);
+const batch = !flag('per-change');
+const withCluster = !flag('no-cluster');
+const withFeed = !flag('no-feed');
+/** The server's batch window (Realtime's default), used by the baselines too. */
+const SERVER_BATCH_MS = 20;
 const priorityIdx = argv.indexOf('--priority');
 const priority = priorityIdx >= 0 ? Number(argv[priorityIdx + 1]) : 0;
 if (!Number.isInteger(priority) || priority < -20 || priority > 19) throw new Error('--priority needs an integer −20…19');
@@ -97,7 +116,7 @@ const quietMs = optionZero('wait-quiet', quick ? 0 : 120) * 1000;
 const compounds = option('compounds', 400);
 const durable = !flag('pg-fast');
 const baselineRecovery = flag('baseline-recovery');
-const baselineBatchMs = optionZero('baseline-batch-ms', 0);
+const baselineBatchMs = optionZero('baseline-batch-ms', batch ? SERVER_BATCH_MS : 0);
 const cpuProfDir = flag('cpu-prof') ? path.join(WORK, 'profiles') : undefined;
 const outIdx = argv.indexOf('--out');
 const outFile = outIdx >= 0 ? path.resolve(argv[outIdx + 1]) : path.join(ROOT, 'bench/RESULTS.md');
@@ -105,7 +124,7 @@ const command = `npm run bench -- fanout${argv.length ? ` ${argv.join(' ')}` : '
 
 // Bounded in time: setup, connects and drains included, the whole run must end well within this.
 const perScenarioMs = params.warmupMs + params.durationMs + params.cooldownMs + params.drainMs + 90_000 + params.clients * 60;
-const deadlineMs = 5 * 60_000 + 2 * reps * (perScenarioMs + quietMs);
+const deadlineMs = 5 * 60_000 + 4 * reps * (perScenarioMs + quietMs);
 const watchdog = setTimeout(() => {
   console.error(`bench: exceeded ${Math.round(deadlineMs / 1000)} s, stopping`);
   cleanupAll();
@@ -149,25 +168,39 @@ async function main() {
   const databaseUrl = await buildDatabase(cluster, DEMO_PASSWORD);
   log(`sample loaded in ${((Date.now() - t) / 1000).toFixed(0)} s`);
   if (cpuProfDir) fs.mkdirSync(cpuProfDir, { recursive: true });
-  const server = await startRealServer({ databaseUrl, demoPassword: DEMO_PASSWORD, cpuProfDir });
+  // One DATA_DIR (one JWT secret) for the single server and the cluster's processes: the same tokens work on all.
+  const dataDir = path.join(WORK, 'server-data');
+  const server = await startRealServer({ databaseUrl, demoPassword: DEMO_PASSWORD, cpuProfDir, dataDir });
   const leader = await login(server.url, 'leader', DEMO_PASSWORD);
   const items = await pickCompounds(databaseUrl, server.url, DEMO_PASSWORD, compounds);
   const templateFile = path.join(WORK, 'change-template.json');
   const { bytes } = await captureTemplate(server, leader, items[0], templateFile);
+  const codec = codecCosts(JSON.parse(fs.readFileSync(templateFile, 'utf8')));
   log(`server up at ${server.url}; ${items.length} compounds in ${new Set(items.map((i) => i.token)).size} grids; change message ${bytes} bytes`);
 
   const statsFrom = await statementStats(databaseUrl, 'reset');
   const runs: ScenarioResult[] = [];
+  const kinds: Kind[] = ['baseline', 'ws', 'server', ...(withCluster ? (['cluster'] as const) : []), ...(withFeed ? (['feed'] as const) : [])];
+  let cluster2: Target | undefined;
   for (let rep = 1; rep <= reps; rep++) {
-    // Alternate the order, so neither side always runs on a warmer (or more fragmented) machine.
-    const order: Array<'baseline' | 'server'> = rep % 2 ? ['baseline', 'server'] : ['server', 'baseline'];
+    // Alternate the order, so no side always runs on a warmer (or more fragmented) machine.
+    const order = rep % 2 ? kinds : [...kinds].reverse();
     for (const kind of order) {
       log(`rep ${rep}/${reps}: ${kind}`);
       if (quietMs) await waitForQuiet(quietMs, log);
-      if (kind === 'baseline') {
-        const baseline = await startBaseline({ templateFile, recovery: baselineRecovery, batchMs: baselineBatchMs });
+      const common = { postmaster: cluster.postmaster, log, batch };
+      if (kind === 'baseline' || kind === 'ws' || kind === 'feed') {
+        const baseline =
+          kind === 'ws'
+            ? await startWsBaseline({ templateFile, batchMs: baselineBatchMs })
+            : kind === 'feed'
+              ? await startFeed({ databaseUrl, demoPassword: DEMO_PASSWORD, dataDir, templateFile })
+              : await startBaseline({ templateFile, recovery: baselineRecovery, batchMs: baselineBatchMs });
         try {
-          const r = await runScenario(baseline, params, { token: 'baseline', items: [], postmaster: 0, log });
+          const r = await runScenario(baseline, params, { ...common, token: kind === 'feed' ? leader : 'baseline', items: [] });
+          if (baseline.child.exitCode !== null || baseline.child.signalCode !== null) {
+            log(`  ${kind} target exited (${baseline.child.exitCode ?? baseline.child.signalCode}) during the run:\n${baseline.output().slice(-3000)}`);
+          }
           r.messageBytes = bytes;
           runs.push(r);
           log(`  ${brief(r)}`);
@@ -175,19 +208,21 @@ async function main() {
           await baseline.stop();
         }
       } else {
+        const target = kind === 'server' ? server : (cluster2 ??= await startCluster({ databaseUrl, demoPassword: DEMO_PASSWORD, dataDir }));
         await waitForSettled(databaseUrl);
         await refreshItems(databaseUrl, items);
-        const r = await runScenario(server, params, { token: leader, items, postmaster: cluster.postmaster, log });
+        const r = await runScenario(target, params, { ...common, token: leader, items });
         r.messageBytes = bytes;
         runs.push(r);
         log(`  ${brief(r)}`);
-        if (server.child.exitCode !== null) throw new Error(`server died: ${server.output()}`);
+        if (target.child.exitCode !== null) throw new Error(`${kind} died: ${target.output()}`);
         await waitForSettled(databaseUrl);
       }
     }
   }
+  await cluster2?.stop();
   const statements = await statementStats(databaseUrl, 'read');
-  const serverLog = server.output();
+  const serverLog = server.output() + (cluster2?.output() ?? '');
   await server.stop();
   cluster.stop();
 
@@ -195,9 +230,9 @@ async function main() {
   const changes = statements.lastSeq - statsFrom;
   fs.writeFileSync(
     path.join(WORK, 'results.json'),
-    JSON.stringify({ machine: m, params, reps, durable, baselineRecovery, baselineBatchMs, priority, command, runs, statements, changes }, null, 2),
+    JSON.stringify({ machine: m, params, reps, durable, baselineRecovery, baselineBatchMs, batch, priority, command, runs, statements, changes, codec }, null, 2),
   );
-  fs.writeFileSync(outFile, report({ m, startedAt, runs, bytes, serverLog, pgSettings: cluster.settings, statements: statements.top, changes }));
+  fs.writeFileSync(outFile, report({ m, startedAt, runs, bytes, serverLog, pgSettings: cluster.settings, statements: statements.top, changes, codec }));
   log(`wrote ${path.relative(process.cwd(), outFile)} (raw: ${path.relative(process.cwd(), path.join(WORK, 'results.json'))})`);
   if (cpuProfDir) log(`server CPU profile in ${cpuProfDir} (summarise: npx tsx bench/profile-summary.ts <file>)`);
 }
@@ -205,7 +240,7 @@ async function main() {
 // ---------------------------------------------------------------------------------------------------------
 // RESULTS.md
 
-type Kind = 'baseline' | 'server';
+type Kind = ScenarioResult['kind'];
 
 function noisy(runs: ScenarioResult[]): string {
   const worst = Math.max(...runs.map((r) => r.cpu.others));
@@ -213,6 +248,14 @@ function noisy(runs: ScenarioResult[]): string {
     ? `> **The machine was shared during this run**: other processes used up to ${fmt(worst, 0)} % of a core during a window\n> (see "other processes" below). Treat the absolute numbers with care; the ratios suffer less.\n\n`
     : '';
 }
+
+const LABEL: Record<Kind, string> = {
+  baseline: 'Socket.IO baseline',
+  ws: 'bare ws baseline',
+  server: 'server',
+  cluster: '2 servers + Redis',
+  feed: 'server, fan-out only (peer feed)',
+};
 
 function report(o: {
   m: ReturnType<typeof machine>;
@@ -223,36 +266,42 @@ function report(o: {
   pgSettings: string;
   statements: StatementStat[];
   changes: number;
+  codec: CodecCosts;
 }): string {
+  const kinds = (['baseline', 'ws', 'server', 'cluster', 'feed'] as Kind[]).filter((k) => o.runs.some((r) => r.kind === k));
   const by = (k: Kind) => o.runs.filter((r) => r.kind === k);
   const med = (k: Kind, f: (r: ScenarioResult) => number) => median(by(k).map(f));
   const sum = (k: Kind, f: (r: ScenarioResult) => number) => by(k).reduce((a, r) => a + f(r), 0);
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '—');
+  const has = (k: Kind) => kinds.includes(k);
 
   const rate = med('server', (r) => r.achievedRate);
   const p99 = med('server', (r) => r.latency.p99);
   const lost = sum('server', (r) => r.lost);
   const dup = sum('server', (r) => r.duplicated);
+  const ooo = sum('server', (r) => r.outOfOrder);
+  const rssIdle = med('server', (r) => r.rss.idleSockets);
+  const rssAfter = med('server', (r) => r.rss.afterClose);
+  const rssNone = med('server', (r) => r.rss.noSockets);
+  const cp99 = med('cluster', (r) => r.latency.p99);
+  const clost = sum('cluster', (r) => r.lost + r.duplicated + r.outOfOrder);
   const atGoalScale = params.clients >= GOAL.clients && params.rate >= GOAL.rate;
   const ok = (b: boolean) => (b ? '**met**' : '**missed**');
 
-  const lat = (label: string, f: (r: ScenarioResult) => Percentiles, keys: Array<keyof Percentiles> = ['p50', 'p95', 'p99', 'p999', 'max']) =>
-    keys.map((k) => {
-      const b = med('baseline', (r) => f(r)[k]);
-      const s = med('server', (r) => f(r)[k]);
-      return `| ${label} ${k === 'p999' ? 'p99.9' : k} (ms) | ${fmt(b)} | ${fmt(s)} | ${ratio(s, b)} |`;
-    });
+  const head = `| metric | ${kinds.map((k) => LABEL[k]).join(' | ')} | server / Socket.IO baseline |\n|---|${kinds.map(() => '---|').join('')}---|`;
   const row = (label: string, f: (r: ScenarioResult) => number, d = 1, agg: 'median' | 'sum' = 'median') => {
-    const b = agg === 'sum' ? sum('baseline', f) : med('baseline', f);
-    const s = agg === 'sum' ? sum('server', f) : med('server', f);
-    return `| ${label} | ${fmt(b, d)} | ${fmt(s, d)} | ${agg === 'sum' ? '' : ratio(s, b)} |`;
+    const v = (k: Kind) => (agg === 'sum' ? sum(k, f) : med(k, f));
+    return `| ${label} | ${kinds.map((k) => fmt(v(k), d)).join(' | ')} | ${agg === 'sum' ? '' : ratio(v('server'), v('baseline'))} |`;
   };
+  const lat = (label: string, f: (r: ScenarioResult) => Percentiles, keys: Array<keyof Percentiles> = ['p50', 'p95', 'p99', 'p999', 'max']) =>
+    keys.map((k) => row(`${label} ${k === 'p999' ? 'p99.9' : k} (ms)`, (r) => f(r)[k]));
   const perRep = o.runs
     .map(
       (r, i) =>
-        `| ${i + 1} | ${r.kind} | ${fmt(r.achievedRate)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p95)} | ${fmt(r.latency.p99)} | ${fmt(r.latency.max)} | ` +
+        `| ${i + 1} | ${LABEL[r.kind]} | ${fmt(r.achievedRate)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p95)} | ${fmt(r.latency.p99)} | ${fmt(r.latency.max)} | ` +
         `${r.received}/${r.expectedDeliveries} | ${r.lost} | ${r.duplicated} | ${r.outOfOrder} | ${r.disconnects} | ` +
         `${fmt(r.cpu.server, 0)} / ${fmt(r.cpu.pg, 0)} / ${fmt(r.cpu.clients, 0)} / ${fmt(r.cpu.driver, 0)} / ${fmt(r.cpu.others, 0)} | ` +
+        `${fmt(r.rss.noSockets, 0)} / ${fmt(r.rss.idleSockets, 0)} / ${fmt(r.rss.afterLoad, 0)} / ${fmt(r.rss.afterClose, 0)} | ` +
         `${Object.entries(r.driverErrors).map(([k, v]) => `${k}: ${v}`).join(', ') || '—'} |`,
     )
     .join('\n');
@@ -260,6 +309,7 @@ function report(o: {
     .split('\n')
     .filter((l) => l.trim() && !l.includes('DEMO ACCOUNTS') && !l.includes('No built client'))
     .slice(0, 10);
+  const wire = batch ? `batched \`changes\` frames (${SERVER_BATCH_MS} ms window; the baselines batch every ${baselineBatchMs} ms in the same format)` : 'one `change` frame per change (--per-change)';
 
   return `# Live-update fan-out benchmark
 
@@ -270,32 +320,46 @@ Generated by \`bench/run.ts\` — do not edit by hand; re-run to refresh.
 - **Machine:** ${o.m.nproc} CPUs (${o.m.cpuModel}), ${o.m.memGb} GB RAM, Linux ${o.m.kernel}; Node ${o.m.node}; ${o.m.postgres}
 - **PostgreSQL settings:** ${o.pgSettings}; throwaway cluster on 127.0.0.1, the committed sample loaded by \`migrate\` + \`loadSample\`
 - **Parameters:** ${params.clients} clients over WebSocket with the leader token, each subscribed to district
-  \`410105\`: ${Math.min(params.sioClients, params.clients)} real socket.io-client 4.8 clients spread among
+  \`410105\` for ${wire}: ${Math.min(params.sioClients, params.clients)} real socket.io-client 4.8 clients spread among
   ${params.clients - Math.min(params.sioClients, params.clients)} light clients (\`bench/light-client.ts\`, same wire protocol, cheap decoding); ${params.rate} changes/s open-loop (≤ ${params.concurrency} requests in flight, ${compounds}
   compounds cycled by their grid coordinators); ${params.warmupMs / 1000} s warm-up, ${params.durationMs / 1000} s
-  measured window, ${params.cooldownMs / 1000} s of load after it; ${reps} repetition(s) of baseline + server,
-  alternating which goes first; one \`change\` message ≈ ${o.bytes} bytes. Baseline: plain Socket.IO server
-  (\`bench/baseline-server.ts\`${baselineRecovery ? ', with the server\'s connectionStateRecovery' : ', default options'}${baselineBatchMs ? `, **batching the changes of every ${baselineBatchMs} ms into one frame** — an experiment, not like for like` : ''}).
+  measured window, ${params.cooldownMs / 1000} s of load after it; ${reps} repetition(s) of each, alternating the order;
+  one \`change\` message ≈ ${o.bytes} bytes. Baselines, same clients and rate: plain Socket.IO
+  (\`bench/baseline-server.ts\`${baselineRecovery ? ", with the server's connectionStateRecovery" : ', default options'}) and a bare \`ws\` broadcast
+  (\`bench/ws-baseline-server.ts\`), both without a database (POST /emit stands for a commit).${has('cluster') ? `
+  2 servers + Redis: two server processes on the same database with the Redis streams adapter; clients alternate
+  between them, and so do the PATCHes.` : ''}${has('feed') ? `
+  Fan-out only (peer feed): a fresh server process with Redis, fed by \`bench/peer-feeder.ts\` exactly as a peer
+  process publishes a committed change (server-side event over Redis, then the server's own reorder buffer,
+  batching and emit) — no database write, so it measures the fan-out without the write path; \`at\` is stamped by
+  the feeder, so its latency includes the Redis hop. Its CPU column is the server's only.` : ''}
 
 ## Against the goal
 
 Goal: one process, 2 cores: 1,000 subscribed clients, 200 changes/s sustained, p99 commit-to-delivery ≤ 50 ms,
-zero lost or duplicated events.${atGoalScale ? '' : `\n\n*This run is smaller than the goal (${params.clients} clients, ${params.rate} changes/s): it checks the harness, not the goal.*`}
+zero lost, duplicated or out-of-order events.${atGoalScale ? '' : `\n\n*This run is smaller than the goal (${params.clients} clients, ${params.rate} changes/s): it checks the harness, not the goal.*`}
 
-| criterion | target | server (median of ${reps}) | baseline | verdict |
+| criterion | target | server (median of ${reps}) | Socket.IO baseline | verdict |
 |---|---|---|---|---|
 | changes/s sustained | ${params.rate} | ${fmt(rate)} (${fmt((100 * rate) / params.rate, 0)} % of target) | ${fmt(med('baseline', (r) => r.achievedRate))} | ${ok(rate >= params.rate * 0.99)} |
 | p99 commit → delivery | ≤ ${GOAL.p99Ms} ms | ${fmt(p99)} ms | ${fmt(med('baseline', (r) => r.latency.p99))} ms | ${ok(p99 <= GOAL.p99Ms)} |
 | lost events (all reps) | 0 | ${lost} of ${sum('server', (r) => r.expectedDeliveries)} deliveries | ${sum('baseline', (r) => r.lost)} | ${ok(lost === 0)} |
 | duplicated events (all reps) | 0 | ${dup} | ${sum('baseline', (r) => r.duplicated)} | ${ok(dup === 0)} |
+| received out of seq order | 0 | ${ooo} | ${sum('baseline', (r) => r.outOfOrder)} | ${ok(ooo === 0)} |
+| server RSS, 1,000 idle sockets | ≤ 300 MB | ${fmt(rssIdle, 0)} MB (no sockets: ${fmt(rssNone, 0)} MB) | ${fmt(med('baseline', (r) => r.rss.idleSockets), 0)} MB | ${ok(rssIdle <= 300)} |
+| server RSS after the load, clients gone | flat (≤ idle + 10 %) | ${fmt(rssAfter, 0)} MB (${fmt(med('server', (r) => r.rss.afterLoad), 0)} MB right after the load) | ${fmt(med('baseline', (r) => r.rss.afterClose), 0)} MB | ${ok(rssAfter <= Math.max(rssIdle, rssNone) * 1.1)} |${has('cluster') ? `
+| 2 processes + Redis: lost + dup + out of order | 0 | ${clost} of ${sum('cluster', (r) => r.expectedDeliveries)} deliveries | — | ${ok(clost === 0)} |
+| 2 processes + Redis: p99 | ≤ 1.5 × one process | ${fmt(cp99)} ms (${ratio(cp99, p99)}) | — | ${ok(cp99 <= 1.5 * p99)} |` : ''}${has('feed') ? `
+| fan-out only (peer feed, no writes): changes/s | ${params.rate} | ${fmt(med('feed', (r) => r.achievedRate))} | ${fmt(med('baseline', (r) => r.achievedRate))} | ${ok(med('feed', (r) => r.achievedRate) >= params.rate * 0.99)} |
+| fan-out only: p99 commit → delivery | ≤ ${GOAL.p99Ms} ms | ${fmt(med('feed', (r) => r.latency.p99))} ms | ${fmt(med('baseline', (r) => r.latency.p99))} ms | ${ok(med('feed', (r) => r.latency.p99) <= GOAL.p99Ms)} |
+| fan-out only: lost + dup + out of order | 0 | ${sum('feed', (r) => r.lost + r.duplicated + r.outOfOrder)} of ${sum('feed', (r) => r.expectedDeliveries)} | — | ${ok(sum('feed', (r) => r.lost + r.duplicated + r.outOfOrder) === 0)} |` : ''}
 
-${noisy(o.runs)}**Server p99 / baseline p99 = ${ratio(p99, med('baseline', (r) => r.latency.p99))}**; achieved / target changes/s = ${fmt(rate / params.rate, 2)}.
+${noisy(o.runs)}**Server p99 / Socket.IO baseline p99 = ${ratio(p99, med('baseline', (r) => r.latency.p99))}**${has('ws') ? `; / bare ws p99 = ${ratio(p99, med('ws', (r) => r.latency.p99))}` : ''}; achieved / target changes/s = ${fmt(rate / params.rate, 2)}.
 
-## Baseline vs server (medians over repetitions; counts summed)
+## All targets side by side (medians over repetitions; counts summed)
 
-| metric | baseline | server | server / baseline |
-|---|---|---|---|
-| achieved changes/s (committed while the window lasted ÷ window) | ${fmt(med('baseline', (r) => r.achievedRate))} | ${fmt(rate)} | ${ratio(rate, med('baseline', (r) => r.achievedRate))} |
+${head}
+${row('achieved changes/s (committed while the window lasted ÷ window)', (r) => r.achievedRate)}
 ${row('changes due in the window that committed at all (late included), /s', (r) => r.dueRateCommitted)}
 ${row(`change messages delivered to all clients, /s (target ${params.clients * params.rate})`, (r) => r.deliveredPerSecond, 0)}
 ${row(`changes issued (of ${(params.rate * params.durationMs) / 1000} due in the window)`, (r) => r.windowIssued, 0)}
@@ -310,7 +374,7 @@ ${row('lost (sum)', (r) => r.lost, 0, 'sum')}
 ${row('duplicated (sum)', (r) => r.duplicated, 0, 'sum')}
 ${row('received out of seq order (sum)', (r) => r.outOfOrder, 0, 'sum')}
 ${row('client disconnects (sum)', (r) => r.disconnects, 0, 'sum')}
-${row('server process CPU, % of one core', (r) => r.cpu.server, 0)}
+${row('server process(es) CPU, % of one core', (r) => r.cpu.server, 0)}
 ${row('PostgreSQL CPU, % of one core', (r) => r.cpu.pg, 0)}
 ${row('clients (this process) CPU, % of one core', (r) => r.cpu.clients, 0)}
 ${row('driver CPU, % of one core', (r) => r.cpu.driver, 0)}
@@ -318,21 +382,34 @@ ${row('machine busy, % of all cores', (r) => r.cpu.machineBusyPct, 0)}
 ${row('irq + softirq (loopback networking, charged to no process), % of one core', (r) => r.cpu.softirq, 0)}
 ${row('steal (hypervisor), % of one core', (r) => r.cpu.steal, 0)}
 ${row('other processes on the machine, % of one core', (r) => r.cpu.others, 0)}
-${row('server RSS after the run, MB', (r) => r.serverRssMb, 0)}
+${row('server RSS before any client, MB', (r) => r.rss.noSockets, 0)}
+${row(`server RSS with ${params.clients} idle subscribed sockets, MB`, (r) => r.rss.idleSockets, 0)}
+${row('server RSS right after the load, MB', (r) => r.rss.afterLoad, 0)}
+${row('server RSS 5 s after the clients left, MB', (r) => r.rss.afterClose, 0)}
 ${row('server CPU per committed change, ms', (r) => (r.cpu.server * 10) / r.achievedRate, 2)}
 ${row('server CPU per delivered message, µs', (r) => (r.cpu.server * 1e4) / r.deliveredPerSecond, 1)}
 ${row('PostgreSQL CPU per committed change, ms', (r) => (r.cpu.pg * 10) / r.achievedRate, 2)}
 ${row('client process CPU per delivered message, µs', (r) => (r.cpu.clients * 1e4) / r.deliveredPerSecond, 1)}
-${row(`server cores ${GOAL.clients * GOAL.rate} messages/s (the goal) would need at that cost — meaningful with many clients`, (r) => (r.cpu.server * 1e4 * GOAL.clients * GOAL.rate) / r.deliveredPerSecond / 1e6, 2)}
 
 Server only: updatedAt → PATCH answer at the driver p50 ${fmt(med('server', (r) => r.commitToResponse.p50))} ms, p99 ${fmt(med('server', (r) => r.commitToResponse.p99))} ms.
 
 ## Every run
 
-| # | kind | changes/s | p50 | p95 | p99 | max (ms) | received | lost | dup | out of order | disconnects | CPU % server / pg / clients / driver / others | driver errors |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| # | kind | changes/s | p50 | p95 | p99 | max (ms) | received | lost | dup | out of order | disconnects | CPU % server / pg / clients / driver / others | RSS MB none / idle / after load / after close | driver errors |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${perRep}
 ${warnings.length ? `\nServer log (warn and above, first lines):\n\n\`\`\`\n${warnings.join('\n')}\n\`\`\`\n` : ''}
+## Frame encoding: JSON vs msgpack, and per-message deflate
+
+One \`changes\` frame of ${o.codec.changesPerFrame} changes (about what a ${SERVER_BATCH_MS} ms window holds at 200 changes/s), measured in this
+process (\`bench/codec.ts\`):
+
+| | bytes | CPU per frame (µs) | paid |
+|---|---|---|---|
+| Socket.IO default parser (JSON text) | ${o.codec.json.bytes} | ${fmt(o.codec.json.encodeUs)} | once per room per batch |
+| socket.io-msgpack-parser (binary) | ${o.codec.msgpack.bytes} | ${fmt(o.codec.msgpack.encodeUs)} | once per room per batch |
+| permessage-deflate of the JSON frame | ${o.codec.deflate.bytes} | ${fmt(o.codec.deflate.us)} | once per **socket** per frame (${params.clients} clients: ${fmt((o.codec.deflate.us * params.clients) / 1000)} ms per batch) |
+
 ## PostgreSQL statements of the server runs
 
 ${o.changes} changes committed in all server runs (warm-up and cool-down included). Top statements by total
@@ -349,47 +426,30 @@ ${o.statements
 - **commit → delivery** = the client's receipt time (\`performance.timeOrigin + performance.now()\` in the client
   process) − the event's \`at\` (PostgreSQL \`clock_timestamp()\` when the event row is written, inside the
   committing transaction; ms precision on the wire). Same machine, same clock. One sample per (client, event)
-  for every event committed by a change due in the measured window: ${params.clients} × ~${params.rate * (params.durationMs / 1000)} samples per run.
-  The baseline stamps \`at\` with \`new Date()\` just before it emits, so its latency is pure fan-out plus
-  client-side receipt.
-- **first / last client per event**: the fastest and slowest of the ${params.clients} receipts of one event. The
-  first client shows server-side delay (commit → emit → first socket write); last − first is the fan-out spread
-  (the server writing ${params.clients} frames, and the one client process reading them in turn).
+  for every event committed by a change due in the measured window. The baselines stamp \`at\` with
+  \`new Date()\` just before they emit, so their latency is pure fan-out (and batch wait) plus client-side receipt.
+- **first / last client per event**: the fastest and slowest of the ${params.clients} receipts of one event; last − first
+  is the fan-out spread.
 - **lost**: (client, event) pairs never received within ${params.drainMs / 1000} s after the load; **duplicated**: any
-  seq a client received more than once; **out of order**: a seq received after a higher one (allowed by the
-  contract — clients reorder — but counted).
+  seq a client received more than once; **out of order**: a seq received after a higher one.
 - **achieved changes/s**: changes committed (HTTP 200 answered) while the window lasted, ÷ window length. The
   driver is open-loop: it issues each change at its due time unless ${params.concurrency} requests are already in
-  flight, so a slow server shows up as late issues ("request issued late by") and a lower rate, not as a hidden
-  slowdown. Latency, loss and duplication are measured on the changes *due* in the window, however late they
-  were issued.
-- **ratios** are server ÷ baseline measured in the same run on the same machine, so they cancel much of the
-  machine and of the load generator.
-- CPU is utime + stime from \`/proc\` over the window, in % of one core (a process can exceed 100 %: V8 and libuv
-  threads); PostgreSQL is the postmaster and all its backends.
+  flight, so a slow server shows up as late issues and a lower rate.
+- **RSS** is the server's resident set (both processes for the cluster) read from \`/proc\`.
+- CPU is utime + stime from \`/proc\` over the window, in % of one core; PostgreSQL is the postmaster and all its
+  backends.
 
 ## Limitations
 
 - Load generator and server share one ${o.m.nproc}-CPU machine: the ${params.clients} clients (one Node process),
-  the driver (one process), PostgreSQL and the server compete for the same cores. The client process decodes
-  every frame of every client (${params.clients} × ${params.rate} = ${params.clients * params.rate} messages/s), and its own
-  queueing adds to the measured latency of both baseline and server; look at the ratio and at "first client"
-  when the client process is near 100 % CPU.
-- Most clients are light clients (\`bench/light-client.ts\`): they speak the same Engine.IO 4 / Socket.IO 5
-  protocol over the same \`ws\` library, so the server does the same work for each of them, but they read only
-  \`seq\` and \`at\` from the head of each frame instead of decoding the whole message. With every client a
-  socket.io-client the load-generator process alone would need more than a core at the goal's
-  ${GOAL.clients * GOAL.rate} messages/s, and the benchmark would measure itself. The real socket.io-client clients are
-  reported separately ("socket.io-client clients only").
-- Loopback only: no network latency, bandwidth or packet loss; a real LAN adds its own. On loopback the sender's
-  \`write\` also runs the receiving side's TCP processing, so the server's CPU per delivered message is higher
-  than it would be with a network card between it and its clients; the baseline pays the same.
-- A write that wakes another process (the server's queries to PostgreSQL, each frame to an idle client) is
-  expensive on this virtual machine; per-operation CPU costs here are higher than on bare metal.
-- All clients are subscribed to the district (the widest room); emits go to the rooms of the point's whole
-  region path, as in production.
-- Only compound status changes are driven (one kind of message); the sample database is small and warm.
-- ${durable ? 'PostgreSQL runs with its durable defaults on this machine\'s disk (fdatasync ≈ 0.3–0.4 ms here).' : 'PostgreSQL runs without fsync (--pg-fast): commits are cheaper than in a real deployment.'}
+  the driver, PostgreSQL and the server(s) compete for the same cores; the client process's own queueing adds to
+  the measured latency of baselines and server alike.
+- Most clients are light clients (\`bench/light-client.ts\`): same Engine.IO 4 / Socket.IO 5 protocol over the same
+  \`ws\` library, but they read only \`seq\` and \`at\` of each change instead of decoding the whole frame. The
+  real socket.io-client clients are reported separately.
+- Loopback only: no network latency, bandwidth or packet loss.
+- Only compound status changes are driven; all clients subscribe to the district; the sample database is small and warm.
+- ${durable ? "PostgreSQL runs with its durable defaults on this machine's disk." : 'PostgreSQL runs without fsync (--pg-fast): commits are cheaper than in a real deployment.'}
 `;
 }
 

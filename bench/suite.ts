@@ -3,7 +3,7 @@
  * process (a scenario starts its own PostgreSQL and server, and nothing of one may warm the next). Each writes its
  * own results file and compares against a baseline it measures in the same run.
  *
- *   fanout   live-update fan-out vs plain Socket.IO (bench/run.ts → bench/RESULTS.md)
+ *   fanout   live-update fan-out, 1 and 2 processes, vs plain Socket.IO and bare ws (bench/run.ts → bench/RESULTS.md)
  *   tiles    z14 vector tile over the 10× district vs the bare ST_AsMVT SQL (bench/tiles.ts → bench/RESULTS-tiles.md)
  *   leader   the leader page in Chromium at 1×, 10×, 100×: first full map and bytes (bench/leader-page.ts → bench/RESULTS-leader.md)
  *

@@ -212,6 +212,7 @@ export async function buildApp(config: Config): Promise<App> {
     requireRegion: (code) => regions.require(code),
     lastSeq: events.lastSeq,
     adapter: redis?.adapter,
+    log: app.log,
   });
   // Sockets close before the database: no handler may run against a closed pool.
   app.addHook('preClose', async () => {

@@ -2,7 +2,7 @@
 // Socket.IO Redis streams adapter. Nothing mocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import type { ChangeMessage } from '../../server/src/contract/events.js';
+import type { ChangeMessage, ChangesInfo } from '../../server/src/contract/events.js';
 import { createTestDatabase, openTestDb, type TestDatabase } from '../helpers/db.js';
 import { startRedis, startServerProcess, type Proc } from '../helpers/processes.js';
 import { client, login } from '../helpers/api.js';
@@ -52,6 +52,32 @@ describe('several server processes with Redis', () => {
       [second.body.seq, 'in_progress'],
     ]);
     socket.disconnect();
+  });
+
+  it('delivers concurrent PATCHes made on both processes to clients of both, each once and in seq order, per change and batched', async () => {
+    const db = await openTestDb(database);
+    const points = await db.query<{ id: string; version: number }>(`SELECT id, version FROM compounds WHERE status = 'normal' ORDER BY id OFFSET 5 LIMIT 12`);
+    await db.close();
+    const leader = await login(a.url, 'leader');
+    const sockets = [a, b].flatMap((p) => [false, true].map((batch) => ({ batch, socket: io(p.url, { auth: { token: leader }, transports: ['websocket'] }) })));
+    const got = sockets.map(({ socket }) => {
+      const seqs: number[] = [];
+      socket.on('change', (m: ChangeMessage) => seqs.push(m.seq));
+      socket.on('changes', (ms: ChangeMessage[], _info: ChangesInfo) => seqs.push(...ms.map((m) => m.seq)));
+      return seqs;
+    });
+    for (const { batch, socket } of sockets) expect((await socket.emitWithAck('subscribe', { region: '410105', batch })).ok).toBe(true);
+
+    const answers = await Promise.all(
+      points.map((p, i) => client([a, b][i % 2].url, leader).patch(`/api/layers/compounds/${p.id}`, { status: 'pending', version: p.version })),
+    );
+    expect(answers.map((r) => r.status)).toEqual(points.map(() => 200));
+    const seqs = answers.map((r) => r.body.seq as number).sort((x, y) => x - y);
+    const end = Date.now() + 10_000;
+    while (got.some((g) => g.length < seqs.length) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // anything extra would arrive now
+    for (const g of got) expect(g).toEqual(seqs);
+    for (const { socket } of sockets) socket.disconnect();
   });
 
   it("disabling a user on process A closes their socket on process B and B refuses their token", async () => {

@@ -2,7 +2,7 @@
 // client's own LiveFeed. Nothing mocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import type { ChangeMessage, SubscribeAck } from '../../server/src/contract/events.js';
+import type { ChangeMessage, ChangesInfo, SubscribeAck } from '../../server/src/contract/events.js';
 import { LiveFeed, type LiveChange } from '../../client/src/lib/api/live.js';
 import { BACKENDS } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -158,6 +158,121 @@ describe.each(BACKENDS)('live situation on %s', (backend) => {
     expect(received.map((e) => e.seq)).toEqual(seqs);
     expect(seqs[0]).toBe(startSeq + 1);
     feed.stop();
+  });
+
+  /** Compounds outside the coordinator's grid, for the leader to change several at once. */
+  const others = async (n: number) =>
+    server.db.query<{ id: string; version: number; region_code: string }>(
+      `SELECT id, version, region_code FROM compounds WHERE region_code NOT LIKE $1 || '%' AND status = 'normal' ORDER BY id OFFSET 1 LIMIT $2`,
+      [grid, n],
+    );
+  const frames = (socket: Socket) => {
+    const got: Array<{ changes: ChangeMessage[]; info: ChangesInfo }> = [];
+    socket.on('changes', (changes: ChangeMessage[], info: ChangesInfo) => got.push({ changes, info }));
+    return got;
+  };
+
+  it('sends concurrent changes in seq order, once each: one `change` per change, or batched `changes` frames chained by prev', async () => {
+    const [plain, batched] = await Promise.all([connect(server.url, leader), connect(server.url, leader)]);
+    const plainAck: SubscribeAck = await plain.emitWithAck('subscribe', { region: '410105' });
+    const batchAck: SubscribeAck = await batched.emitWithAck('subscribe', { region: '410105', batch: true });
+    expect(plainAck.ok && batchAck.ok).toBe(true);
+    const single: ChangeMessage[] = [];
+    plain.on('change', (m: ChangeMessage) => single.push(m));
+    plain.on('changes', () => single.push({ seq: -1 } as ChangeMessage)); // must not happen
+    batched.on('change', () => single.push({ seq: -2 } as ChangeMessage)); // must not happen
+    const got = frames(batched);
+
+    const points = await others(12);
+    const c = client(server.url, leader);
+    const answers = await Promise.all(points.map((p) => c.patch(`/api/layers/compounds/${p.id}`, { status: 'pending', version: p.version })));
+    expect(answers.map((a) => a.status)).toEqual(points.map(() => 200));
+    const seqs = answers.map((a) => a.body.seq as number).sort((a, b) => a - b);
+    await until(() => single.length >= 12 && got.flatMap((f) => f.changes).length >= 12);
+    await new Promise((r) => setTimeout(r, 200)); // anything extra would arrive now
+
+    expect(single.map((m) => m.seq)).toEqual(seqs);
+    expect(got.flatMap((f) => f.changes.map((m) => m.seq))).toEqual(seqs);
+    // Each frame names the seq sent before it: the ack's seq for the first, then the previous frame's last.
+    expect(got.map((f) => f.info.prev)).toEqual([batchAck.ok && batchAck.seq, ...got.slice(0, -1).map((f) => f.changes.at(-1)!.seq)]);
+    expect(got.flatMap((f) => f.changes)[0]).toMatchObject({ layer: 'compounds', op: 'update', feature: { properties: { status: 'pending' } } });
+    plain.disconnect();
+    batched.disconnect();
+  });
+
+  it('gives a socket batched on the district and on a street each change once, in order', async () => {
+    const socket = await connect(server.url, leader);
+    const [inside] = await others(1);
+    const street = inside.region_code.slice(0, 9);
+    const [outside] = await server.db.query<{ id: string; version: number }>(
+      `SELECT id, version FROM compounds WHERE region_code NOT LIKE $1 || '%' AND status = 'normal' ORDER BY id LIMIT 1`,
+      [street],
+    );
+    for (const region of ['410105', street]) expect((await socket.emitWithAck('subscribe', { region, batch: true })).ok).toBe(true);
+    const got = frames(socket);
+    const c = client(server.url, leader);
+    const current1 = await current(inside.id);
+    const a = await c.patch(`/api/layers/compounds/${inside.id}`, { status: current1.status === 'pending' ? 'in_progress' : 'pending', version: current1.version });
+    const b = await c.patch(`/api/layers/compounds/${outside.id}`, { status: 'pending', version: outside.version });
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await until(() => got.flatMap((f) => f.changes).length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got.flatMap((f) => f.changes.map((m) => m.seq))).toEqual([a.body.seq, b.body.seq]);
+    socket.disconnect();
+  });
+
+  it('after a seq that was committed but never published, clients catch up from the log after a jittered wait, not all at once', async () => {
+    const fetches: Array<{ feed: number; at: number }> = [];
+    const received: LiveChange[][] = [];
+    const gapWaitMs: [number, number] = [300, 1500];
+    const feeds = Array.from({ length: 6 }, (_, i) => {
+      received.push([]);
+      const feed = new LiveFeed({
+        origin: server.url,
+        token: leader,
+        region: '410105',
+        gapWaitMs,
+        onChange: (change) => received[i].push(change),
+        fetch: (url, init) => {
+          fetches.push({ feed: i, at: Date.now() });
+          return fetch(url, init);
+        },
+      });
+      feed.start();
+      return feed;
+    });
+    await until(() => feeds.every((f) => f.lastSeq !== undefined));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fetches).toEqual([]);
+
+    // As if a server process died between its commit and its publish: the event is in the log, never on a socket.
+    const [point] = await others(1);
+    const [{ seq: lost }] = await server.db.query<{ seq: number }>(
+      `WITH next AS (UPDATE event_seq SET last = last + 1 RETURNING last)
+       INSERT INTO events (seq, actor, layer, feature_id, region_code, region_path, op, before, after)
+       SELECT last, 'test', 'compounds', $1, $2::text, region_path($2::text), 'update', '{}'::jsonb, '{"note":"unpublished"}'::jsonb FROM next
+       RETURNING seq`,
+      [point.id, point.region_code],
+    );
+    const { version, status } = await current(point.id);
+    const res = await client(server.url, leader).patch(`/api/layers/compounds/${point.id}`, { status: status === 'pending' ? 'in_progress' : 'pending', version });
+    expect(res.status).toBe(200);
+    const answeredAt = Date.now();
+    expect(res.body.seq).toBe(lost + 1);
+
+    await until(() => received.every((r) => r.length >= 2));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const r of received) {
+      expect(r.map((c) => c.seq)).toEqual([lost, lost + 1]);
+      // The published change keeps the feature its frame carried; the unpublished one comes from the log.
+      expect(r[1].feature?.properties).toMatchObject({ id: point.id });
+    }
+    expect(new Set(fetches.map((f) => f.feed)).size).toBe(6);
+    const times = fetches.map((f) => f.at - answeredAt);
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(gapWaitMs[0]);
+    // Uniform waits over 1.2 s: six of them within 50 ms of each other would be a lockstep.
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(50);
+    for (const f of feeds) f.stop();
   });
 
   it('pages the event log gap-free and rejects a bad since', async () => {

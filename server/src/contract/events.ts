@@ -33,6 +33,23 @@ export interface EventsPage {
   last: number;
 }
 
+/**
+ * `subscribe` payload. `batch: true` asks for `changes` frames instead of one `change` frame per change.
+ */
+export interface SubscribeRequest {
+  region: string;
+  batch?: boolean;
+}
+
+/**
+ * Second argument of the Socket.IO `changes` event (the first is `ChangeMessage[]`, in seq order): `prev` is the
+ * seq of the last change sent to this subscription before this batch (or a seq the server skipped). A client whose
+ * last seq is below `prev` missed something and catches up with GET /api/events?since=.
+ */
+export interface ChangesInfo {
+  prev: number;
+}
+
 /** Ack of the `subscribe` socket message. */
 export type SubscribeAck = { ok: true; seq: number } | { ok: false; error: string };
 
