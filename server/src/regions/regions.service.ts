@@ -59,21 +59,37 @@ const MAX_BUCKET_REFRESH = 8;
  */
 class BucketRollups {
   private state?: { seq: number; at: number; buckets: Map<string, Figures> };
-  private refreshing?: Promise<Map<string, Figures>>;
+  private refreshing?: { seq: number; value: Promise<Map<string, Figures>> };
 
   constructor(
     private readonly regions: RegionsRepository,
     private readonly lastSeq: () => Promise<number>,
   ) {}
 
-  /** Every bucket's figures as of the newest committed seq; one refresh at a time, shared by concurrent readers. */
+  private fresh(seq: number): boolean {
+    return !!this.state && this.state.seq >= seq && Date.now() - this.state.at < MAX_AGE_MS;
+  }
+
+  /**
+   * Every bucket's figures as of the newest committed seq or later. One refresh at a time, shared by the readers
+   * it covers; a reader that saw a newer seq waits for it and refreshes again, so a writer reads its own write.
+   */
   async current(): Promise<Map<string, Figures>> {
     const seq = await this.lastSeq();
-    if (this.state && this.state.seq === seq && Date.now() - this.state.at < MAX_AGE_MS) return this.state.buckets;
-    if (!this.refreshing) {
-      this.refreshing = this.refresh(seq).finally(() => (this.refreshing = undefined));
-    }
-    return this.refreshing;
+    if (this.fresh(seq)) return this.state!.buckets;
+    if (this.refreshing && this.refreshing.seq >= seq) return this.refreshing.value;
+    const before = this.refreshing?.value.catch(() => undefined);
+    const value = (async () => {
+      await before;
+      return this.fresh(seq) ? this.state!.buckets : this.refresh(seq);
+    })();
+    const entry = { seq, value };
+    this.refreshing = entry;
+    value.then(
+      () => this.refreshing === entry && (this.refreshing = undefined),
+      () => this.refreshing === entry && (this.refreshing = undefined),
+    );
+    return value;
   }
 
   private async refresh(seq: number): Promise<Map<string, Figures>> {
