@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { login } from '../helpers/api.js';
+import { client, login } from '../helpers/api.js';
+import { RegionsRepository } from '../../server/src/regions/regions.repository.js';
 
 describe.each(BACKENDS)('regions API on %s', (backend) => {
   let server: TestServer;
@@ -85,5 +86,33 @@ describe.each(BACKENDS)('regions API on %s', (backend) => {
     expect(sum('unmanagedCompounds')).toBe(stats.compounds.unmanaged);
     expect(sum('openDisputes')).toBe(stats.disputes.open);
     expect(sum('tempBranches')).toBe(stats.tempBranches.project + stats.tempBranches.compound);
+  });
+  it('keeps the roll-ups equal to a fresh count after changes (only the changed communities are counted again)', async () => {
+    const [dispute] = await server.db.query<{ id: string; version: number; code: string }>(
+      "SELECT id, version, region_code AS code FROM disputes WHERE status = 'mediating' AND length(region_code) >= 14 ORDER BY id LIMIT 1",
+    );
+    const [unit] = await server.db.query<{ id: string; version: number; code: string }>(
+      "SELECT id, version, region_code AS code FROM member_units WHERE status = 'active' AND length(region_code) >= 14 ORDER BY id LIMIT 1",
+    );
+    const codes = (c: string) => ['410105', c.slice(0, 9), c.slice(0, 12)];
+    // Warm every roll-up first, so the changes below go the incremental way.
+    for (const code of [...codes(dispute.code), ...codes(unit.code)]) {
+      expect((await get(`/api/stats?region=${code}`)).status).toBe(200);
+      expect((await get(`/api/regions/${code}/children.geojson`)).status).toBe(200);
+    }
+    const patch = async (layer: string, row: { id: string; version: number; code: string }, status: string) => {
+      const res = await client(server.url, await login(server.url, `grid-${row.code.slice(0, 14)}`)).patch(`/api/layers/${layer}/${row.id}`, { status, version: row.version });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    };
+    await patch('disputes', dispute, 'resolved');
+    await patch('member-units', unit, 'inactive');
+    const fresh = new RegionsRepository(server.db);
+    for (const code of [...codes(dispute.code), ...codes(unit.code)]) {
+      const { region, ...stats } = await (await get(`/api/stats?region=${code}`)).json();
+      expect(region.code).toBe(code);
+      expect(stats, code).toEqual(await fresh.stats(code));
+      const children = await (await get(`/api/regions/${code}/children.geojson`)).json();
+      expect(children, code).toEqual(await fresh.childrenWithKpis(code, code.length === 6 ? 9 : code.length === 9 ? 12 : 14));
+    }
   });
 });

@@ -13,6 +13,8 @@ export interface RegionRow extends RegionRef {
 // and region_code is assigned spatially, so the prefix is the region's subtree.
 const isOpen = (status: string) => `${status} IN (${OPEN_DISPUTE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 const OPEN = isOpen('status');
+/** Length of a community code: roll-ups are kept per community (regions.service.ts BucketRollups). */
+export const BUCKET_LENGTH = 12;
 
 /** All SQL about regions and their roll-up figures. */
 export class RegionsRepository {
@@ -132,6 +134,73 @@ export class RegionsRepository {
       [code, childCodeLength],
     );
     return { type: 'FeatureCollection', features: rows.map((r) => r.feature) };
+  }
+
+  /**
+   * Roll-up figures per bucket — the first BUCKET_LENGTH characters of a region code (a community; a shallower
+   * region's own code for what sits on it directly) — over the codes matching `pattern` (LIKE: `%` for all, a
+   * community `c%`, a shallower bucket's exact code). Long format: one row per bucket and metric; every metric is a
+   * count or a sum, so a subtree's figures are the sum of its buckets' (RegionsService).
+   */
+  async bucketFigures(pattern: string): Promise<{ bucket: string; metric: string; n: number }[]> {
+    const b = `left(region_code, ${BUCKET_LENGTH})`;
+    const fact = (key: string, metric = key) => `('fact:${metric}', COALESCE(sum((facts->>'${key}')::int), 0))`;
+    return this.db.query(
+      `SELECT bucket, metric, n::float8 AS n FROM (
+         SELECT left(code, ${BUCKET_LENGTH}) AS bucket, 'region:' || level AS metric, count(*) AS n FROM regions WHERE code LIKE $1 GROUP BY 1, 2
+         UNION ALL
+         SELECT r.bucket, f.metric, f.n FROM (
+           SELECT left(code, ${BUCKET_LENGTH}) AS bucket, ${[
+             "sum((facts->>'jointMeetings')::int) AS jm", "sum((facts->>'problemsSolved')::int) AS ps",
+             "sum((facts->>'agreements')::int) AS ag", "sum((facts->>'jointServices')::int) AS js",
+             "sum((facts->>'freeServiceItems')::int) AS fi", "sum((facts->>'serviceCategories')::int) AS sc",
+             "sum((facts->>'socialOrgs')::int) AS so", "sum((facts->>'socialWorkers')::int) AS sw",
+             "count(*) FILTER (WHERE level = 'street' AND (facts->>'charityFund')::boolean) AS cf",
+           ].join(', ')}
+             FROM regions WHERE code LIKE $1 GROUP BY 1) AS r
+         CROSS JOIN LATERAL (VALUES ('fact:jointMeetings', r.jm), ('fact:problemsSolved', r.ps), ('fact:agreements', r.ag),
+           ('fact:jointServices', r.js), ('fact:freeItems', r.fi), ('fact:categories', r.sc), ('fact:socialOrgs', r.so),
+           ('fact:socialWorkers', r.sw), ('fact:charityFundStreets', r.cf)) AS f(metric, n)
+         UNION ALL
+         SELECT ${b}, 'centre:' || tier, count(*) FROM service_centres WHERE region_code LIKE $1 GROUP BY 1, 2
+         UNION ALL
+         SELECT ${b}, 'branch:' || origin, count(*) FROM temp_branches WHERE region_code LIKE $1 AND status = 'active' GROUP BY 1, 2
+         UNION ALL
+         SELECT c.bucket, f.metric, f.n FROM (
+           SELECT ${b} AS bucket, count(*) AS total, count(*) FILTER (WHERE kind = 'unmanaged') AS unmanaged
+             FROM compounds WHERE region_code LIKE $1 GROUP BY 1) AS c
+         CROSS JOIN LATERAL (VALUES ('compounds', c.total), ('unmanaged', c.unmanaged)) AS f(metric, n)
+         UNION ALL
+         SELECT ${b}, 'project:' || status, count(*) FROM projects WHERE region_code LIKE $1 GROUP BY 1, 2
+         UNION ALL
+         SELECT d.bucket, f.metric, f.n FROM (
+           SELECT ${b} AS bucket, count(*) FILTER (WHERE ${OPEN}) AS open, count(*) FILTER (WHERE ${OPEN} AND deadline < now()) AS overdue,
+                  count(*) FILTER (WHERE status = 'resolved') AS resolved
+             FROM disputes WHERE region_code LIKE $1 GROUP BY 1) AS d
+         CROSS JOIN LATERAL (VALUES ('disputes:open', d.open), ('disputes:overdue', d.overdue), ('disputes:resolved', d.resolved)) AS f(metric, n)
+         UNION ALL
+         SELECT ${b}, 'memberUnits', count(*) FROM member_units WHERE region_code LIKE $1 AND status = 'active' GROUP BY 1
+       ) AS x WHERE n <> 0`,
+      [pattern],
+    );
+  }
+
+  /** The point-layer events after `since` up to `until`: which features' regions changed what (RegionsService). */
+  async eventsBetween(since: number, until: number): Promise<{ layer: string; regionCode: string | null; before: string | null; after: string | null }[]> {
+    return this.db.query(
+      `SELECT layer, region_code AS "regionCode", before->>'regionCode' AS before, after->>'regionCode' AS after
+         FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq`,
+      [since, until],
+    );
+  }
+
+  /** The children of `code` with their outlines as GeoJSON geometry (the choropleth's shapes, KPIs apart). */
+  async childShapes(code: string): Promise<{ code: string; name: string; level: string; parentCode: string; geometry: GeoJSON.Geometry }[]> {
+    return this.db.query(
+      `SELECT code, name, level, parent_code AS "parentCode", ST_AsGeoJSON(geom, 6)::json AS geometry
+         FROM regions WHERE parent_code = $1 ORDER BY code`,
+      [code],
+    );
   }
 
   /** KPIs of one region's own subtree (the side panel). */
