@@ -214,8 +214,10 @@ export async function buildApp(config: Config): Promise<App> {
     adapter: redis?.adapter,
     log: app.log,
   });
-  // Sockets close before the database: no handler may run against a closed pool.
-  app.addHook('preClose', async () => {
+  // Sockets drop first, so clients move to another process at once; the fan-out to the other processes (Redis)
+  // closes once the requests in flight have ended (onClose), so a change they commit still reaches every client.
+  app.addHook('preClose', async () => realtime.dropSockets());
+  app.addHook('onClose', async () => {
     await realtime.close();
     await redis?.close();
   });

@@ -214,6 +214,6 @@ describe('faults of a two-process deployment', () => {
     const res = await response;
     expect(res.status, res.body).toBe(200);
     expect(await closed).toBe('transport close');
-    expect(await exited).toBe(0);
+    expect(await exited, b.output()).toBe(0);
   });
 });

@@ -176,10 +176,14 @@ export class Realtime {
    * (to this process after a restart, or to another one) — a server-side `disconnect` would tell them not to.
    * Fastify closes the HTTP server itself; io.close() would close it a second time.
    */
+  dropSockets(): void {
+    this.io.engine.close();
+  }
+
+  /** After the requests in flight have ended: their changes still reached the other processes. */
   async close(): Promise<void> {
     this.order.close();
     clearTimeout(this.batchTimer);
-    this.io.engine.close();
     await this.io.of('/').adapter.close();
   }
 
