@@ -34,7 +34,7 @@ import pg from 'pg';
 import { openDb } from '../server/src/db/db.js';
 import { migrate } from '../server/src/db/migrate.js';
 import { loadSample } from '../server/src/sample/sample.loader.js';
-import { ROOT, WORK, cleanupAll, login, machine, percentiles, pickCompounds, startPostgres, startRealServer, type PgCluster, type Percentiles } from './fanout.js';
+import { ROOT, WORK, cleanupAll, cleanupOnExit, login, machine, percentiles, pickCompounds, startPostgres, startRealServer, type PgCluster, type Percentiles } from './fanout.js';
 import { machineCpu } from './proc.js';
 import { fmt, writeSummary, type SummaryRow } from './summary.js';
 
@@ -57,13 +57,7 @@ const outFile = path.resolve(opts.out!);
 const command = `npx tsx bench/drilldown.ts ${process.argv.slice(2).join(' ')}`.trim();
 const log = (s: string) => console.log(s);
 
-process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    cleanupAll();
-    process.exit(130);
-  });
-}
+cleanupOnExit();
 
 type Level = 'district' | 'street' | 'community';
 type Endpoint = 'stats' | 'children';

@@ -36,6 +36,16 @@ const cleanups: Array<() => void> = [];
 export function onCleanup(fn: () => void) {
   cleanups.push(fn);
 }
+/** Stops what a scenario started (clusters, servers) however its process ends. */
+export function cleanupOnExit() {
+  process.on('exit', cleanupAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      cleanupAll();
+      process.exit(130);
+    });
+  }
+}
 export function cleanupAll() {
   while (cleanups.length) {
     try {

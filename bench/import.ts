@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { ROOT, buildDatabase, cleanupAll, machine, onCleanup, startPostgres, type PgCluster } from './fanout.js';
+import { ROOT, buildDatabase, cleanupAll, cleanupOnExit, machine, onCleanup, startPostgres, type PgCluster } from './fanout.js';
 import { fmt, writeSummary } from './summary.js';
 
 const GOAL_RATIO = 1.5;
@@ -49,13 +49,7 @@ const outFile = path.resolve(opts.out!);
 const command = `npx tsx bench/import.ts ${process.argv.slice(2).join(' ')}`.trim();
 const log = (s: string) => console.log(s);
 
-process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    cleanupAll();
-    process.exit(130);
-  });
-}
+cleanupOnExit();
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });

@@ -45,6 +45,7 @@ import {
   buildDatabase,
   captureTemplate,
   cleanupAll,
+  cleanupOnExit,
   login,
   machine,
   pickCompounds,
@@ -131,13 +132,7 @@ const watchdog = setTimeout(() => {
   process.exit(2);
 }, deadlineMs);
 
-process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    cleanupAll();
-    process.exit(130);
-  });
-}
+cleanupOnExit();
 
 const log = (s: string) => console.log(s);
 const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '—');

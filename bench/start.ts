@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../tests/helpers/processes.js';
-import { ROOT, cleanupAll, login, machine, onCleanup } from './fanout.js';
+import { ROOT, cleanupAll, cleanupOnExit, login, machine, onCleanup } from './fanout.js';
 import { rssMb } from './proc.js';
 import { fmt, writeSummary } from './summary.js';
 
@@ -43,13 +43,7 @@ const command = `npx tsx bench/start.ts ${process.argv.slice(2).join(' ')}`.trim
 const log = (s: string) => console.log(s);
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
-process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    cleanupAll();
-    process.exit(130);
-  });
-}
+cleanupOnExit();
 
 interface Start {
   seconds: number;

@@ -27,7 +27,7 @@ import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import { machineCpu } from './proc.js';
-import { ROOT, WORK, buildDatabase, cleanupAll, login, machine, percentiles, startPostgres, startRealServer, type Percentiles } from './fanout.js';
+import { ROOT, WORK, buildDatabase, cleanupAll, cleanupOnExit, login, machine, percentiles, startPostgres, startRealServer, type Percentiles } from './fanout.js';
 import { pointsMvtSql, tileParams, type TileFilter } from '../server/src/tiles/tiles.repository.js';
 import { tileBounds } from '../server/src/tiles/tiles.service.js';
 
@@ -60,13 +60,7 @@ const command = `npx tsx bench/tiles.ts${argv.length ? ` ${argv.join(' ')}` : ''
 const log = (s: string) => console.log(s);
 const fmt = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
 
-process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    cleanupAll();
-    process.exit(130);
-  });
-}
+cleanupOnExit();
 const watchdog = setTimeout(() => {
   console.error('bench/tiles: exceeded 30 min, stopping');
   cleanupAll();

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, READY } from '../tests/e2e/browser.js';
-import { ROOT, buildDatabase, cleanupAll, login, machine, pickCompounds, startPostgres, startRealServer } from './fanout.js';
+import { ROOT, buildDatabase, cleanupAll, cleanupOnExit, login, machine, pickCompounds, startPostgres, startRealServer } from './fanout.js';
 import type { DriverItem } from './driver.js';
 import { fmt, writeSummary } from './summary.js';
 
@@ -54,13 +54,7 @@ const log = (s: string) => console.log(s);
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error('No built client in dist/client: run "npx vite build" first');
 
-process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    cleanupAll();
-    process.exit(130);
-  });
-}
+cleanupOnExit();
 
 const NEXT: Record<string, string> = { normal: 'pending', pending: 'in_progress', in_progress: 'pending', done: 'in_progress', verified: 'pending' };
 

@@ -31,7 +31,7 @@ import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import { machineCpu, procCpuMs, childPids } from './proc.js';
-import { ROOT, WORK, buildDatabase, cleanupAll, machine, percentiles, pickCompounds, refreshItems, startPostgres, startRealServer, type Percentiles } from './fanout.js';
+import { ROOT, WORK, buildDatabase, cleanupAll, cleanupOnExit, machine, percentiles, pickCompounds, refreshItems, startPostgres, startRealServer, type Percentiles } from './fanout.js';
 import type { DriverItem } from './driver.js';
 
 const GOAL_RATE = 500;
@@ -64,13 +64,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-process.on('exit', cleanupAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    cleanupAll();
-    process.exit(130);
-  });
-}
+cleanupOnExit();
 const watchdog = setTimeout(() => {
   console.error('bench/writes: exceeded 30 min, stopping');
   cleanupAll();
