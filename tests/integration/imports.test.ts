@@ -32,12 +32,14 @@ const INSIDE: [number, number][] = [
 /** Zhongyuan district, west of Jinshui: a fine point, outside the district. */
 const OUTSIDE: [number, number] = [113.55, 34.72];
 
-/** Upload temp files left in the DATA_DIR/tmp of any test database of this run (there should be none). */
-const uploadsLeft = () =>
-  fs
-    .readdirSync(TMP)
-    .filter((d) => d.startsWith('t_') && fs.existsSync(path.join(TMP, d, 'tmp')))
-    .flatMap((d) => fs.readdirSync(path.join(TMP, d, 'tmp')));
+/**
+ * Upload temp files left in this server's DATA_DIR/tmp (there should be none). Only its own: other test files'
+ * servers run at the same time and have uploads in flight in theirs.
+ */
+const uploadsLeft = (dataDir: string) => {
+  const dir = path.join(dataDir, 'tmp');
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+};
 
 let fileNo = 0;
 /** Writes a file of this test run and returns its path. */
@@ -340,7 +342,7 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
     const res = await upload(fixture(name), 'layer=compounds');
     expect(res).toMatchObject({ status: 400, body: { error: code, message: expect.any(String) } });
     expect(await snapshot()).toEqual(before);
-    expect(uploadsLeft()).toEqual([]);
+    expect(uploadsLeft(server.dataDir)).toEqual([]);
     for (const evil of ['/tmp/evil.shp', path.join(TMP, 'evil.shp'), path.join(ROOT, 'evil.shp')]) expect(fs.existsSync(evil)).toBe(false);
   });
 
@@ -375,7 +377,7 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
     const empty = await upload(writeFile('.csv', '名称,经度,纬度\n'), 'layer=compounds');
     expect(empty).toMatchObject({ status: 400, body: { error: 'unreadable' } });
     expect(await snapshot()).toEqual(before);
-    expect(uploadsLeft()).toEqual([]);
+    expect(uploadsLeft(server.dataDir)).toEqual([]);
   });
   // Boundary re-imports last: the successful one replaces the grid level of this database for good.
   describe('boundary re-import', () => {
