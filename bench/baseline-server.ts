@@ -11,8 +11,8 @@
  * clients subscribe for; bench/run.ts sets the server's window) instead of one `change` each.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import { Server } from 'socket.io';
+import { emitServer } from './emit-server.js';
 
 const port = Number(process.env.PORT);
 const template = JSON.parse(fs.readFileSync(String(process.env.TEMPLATE), 'utf8')) as Record<string, unknown> & { regionPath: string[] };
@@ -35,29 +35,7 @@ const send = (message: unknown) => {
   batch.push(message);
 };
 
-let seq = 0;
-const server = http.createServer((req, res) => {
-  if (req.method === 'POST' && req.url === '/emit') {
-    // Drain the (small) body like a real request handler would, then "commit" and fan out.
-    req.resume();
-    req.on('end', () => {
-      seq += 1;
-      const message = { ...template, seq, at: new Date().toISOString() };
-      send(message);
-      const body = JSON.stringify({ seq });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-    return;
-  }
-  if (req.url === '/health') {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"status":"ok"}');
-    return;
-  }
-  res.writeHead(404);
-  res.end();
-});
+const { server, lastSeq } = emitServer(template, 1, send);
 
 const io = new Server(server, {
   serveClient: false,
@@ -67,7 +45,7 @@ io.use((socket, next) => (typeof socket.handshake.auth?.token === 'string' ? nex
 io.on('connection', (socket) => {
   socket.on('subscribe', async (payload: { region?: string } | null, ack?: (a: unknown) => void) => {
     await socket.join(`region:${payload?.region}`);
-    if (typeof ack === 'function') ack({ ok: true, seq });
+    if (typeof ack === 'function') ack({ ok: true, seq: lastSeq() });
   });
 });
 

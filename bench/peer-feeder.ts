@@ -10,8 +10,8 @@
  * Environment: PORT, TEMPLATE (JSON file of one real change message), REDIS_URL, START_SEQ (the first seq to send).
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import { Server } from 'socket.io';
+import { emitServer } from './emit-server.js';
 import { createRedisAdapter } from '../server/src/realtime/redis.js';
 
 const port = Number(process.env.PORT);
@@ -19,27 +19,7 @@ const template = JSON.parse(fs.readFileSync(String(process.env.TEMPLATE), 'utf8'
 const redis = await createRedisAdapter(String(process.env.REDIS_URL));
 const io = new Server({ adapter: redis.adapter });
 
-let seq = Number(process.env.START_SEQ) - 1;
-const server = http.createServer((req, res) => {
-  if (req.method === 'POST' && req.url === '/emit') {
-    req.resume();
-    req.on('end', () => {
-      seq += 1;
-      io.serverSideEmit('peer:change', { ...template, seq, at: new Date().toISOString() });
-      const body = JSON.stringify({ seq });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-    return;
-  }
-  if (req.url === '/health') {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"status":"ok"}');
-    return;
-  }
-  res.writeHead(404);
-  res.end();
-});
+const { server } = emitServer(template, Number(process.env.START_SEQ), (message) => io.serverSideEmit('peer:change', message));
 server.listen(port, '127.0.0.1');
 const stop = () => {
   server.close(() => void redis.close().then(() => process.exit(0)));

@@ -12,15 +12,14 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { emitServer } from './emit-server.js';
 
 const port = Number(process.env.PORT);
 const template = JSON.parse(fs.readFileSync(String(process.env.TEMPLATE), 'utf8')) as Record<string, unknown>;
 const batchMs = Number(process.env.BATCH_MS ?? 0);
 const subscribed = new Set<WebSocket>();
 
-let seq = 0;
 let lastSent = 0;
 let batch: unknown[] = [];
 const broadcast = (frame: string) => {
@@ -39,26 +38,7 @@ const send = (message: { seq: number; at: string }) => {
   batch.push(message);
 };
 
-const server = http.createServer((req, res) => {
-  if (req.method === 'POST' && req.url === '/emit') {
-    req.resume();
-    req.on('end', () => {
-      seq += 1;
-      send({ ...template, seq, at: new Date().toISOString() });
-      const body = JSON.stringify({ seq });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-    return;
-  }
-  if (req.url === '/health') {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"status":"ok"}');
-    return;
-  }
-  res.writeHead(404);
-  res.end();
-});
+const { server, lastSeq } = emitServer(template, 1, send);
 
 const wss = new WebSocketServer({ server, path: '/socket.io/', perMessageDeflate: false });
 wss.on('connection', (ws) => {
@@ -75,7 +55,7 @@ wss.on('connection', (ws) => {
     const ack = /^42(\d+)\[/.exec(text);
     if (ack && text.includes('"subscribe"')) {
       subscribed.add(ws);
-      ws.send(`43${ack[1]}${JSON.stringify([{ ok: true, seq }])}`);
+      ws.send(`43${ack[1]}${JSON.stringify([{ ok: true, seq: lastSeq() }])}`);
     }
   });
 });
