@@ -211,6 +211,7 @@ export async function buildApp(config: Config): Promise<App> {
     },
     requireRegion: (code) => regions.require(code),
     lastSeq: events.lastSeq,
+    recover: async (from, to) => layers.messagesOf(await eventsRepository.range(from, to)),
     adapter: redis?.adapter,
     log: app.log,
   });

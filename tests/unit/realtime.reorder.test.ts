@@ -58,6 +58,53 @@ describe('SeqReorderBuffer', () => {
     b.close();
   });
 
+  it('recovers a hole from the log after the hold and releases it in order; a late publish of it is dropped', async () => {
+    const out: number[] = [];
+    const asked: Array<[number, number]> = [];
+    const b = new SeqReorderBuffer<{ seq: number }>((m) => out.push(m.seq), {
+      holdMs: 30,
+      recover: async (from, to) => {
+        asked.push([from, to]);
+        return Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i }));
+      },
+      onSkip: () => expect.fail('nothing should be skipped'),
+    });
+    b.start(1);
+    for (const seq of [1, 4, 5]) b.push({ seq });
+    expect(out).toEqual([1]);
+    await sleep(80);
+    expect(out).toEqual([1, 2, 3, 4, 5]);
+    expect(asked).toEqual([[2, 3]]);
+    b.push({ seq: 2 });
+    expect(b.dropped).toBe(1);
+    b.close();
+  });
+
+  it('skips a hole when recovering it fails, and recovers a later hole afresh', async () => {
+    const out: number[] = [];
+    const skips: Array<[number, number]> = [];
+    let fail = true;
+    const b = new SeqReorderBuffer<{ seq: number }>((m) => out.push(m.seq), {
+      holdMs: 30,
+      recover: async (from, to) => {
+        if (fail) throw new Error('database away');
+        return Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i }));
+      },
+      onSkip: (from, to) => skips.push([from, to]),
+    });
+    b.start(1);
+    b.push({ seq: 3 });
+    await sleep(80);
+    expect(out).toEqual([3]);
+    expect(skips).toEqual([[1, 2]]);
+    fail = false;
+    b.push({ seq: 6 });
+    await sleep(80);
+    expect(out).toEqual([3, 4, 5, 6]);
+    expect(skips).toEqual([[1, 2]]);
+    b.close();
+  });
+
   it('before it knows the first seq, holds changes and then starts at the lowest one held', async () => {
     const { b, out, skips } = buffer(30);
     b.push({ seq: 12 });

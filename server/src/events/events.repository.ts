@@ -125,6 +125,11 @@ export class EventsRepository {
     return { events, last };
   }
 
+  /** Events from..to (inclusive), in seq order. */
+  async range(from: number, to: number): Promise<ChangeEvent[]> {
+    return this.db.query<ChangeEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, [from, to]);
+  }
+
   async lastSeq(): Promise<number> {
     const [row] = await this.db.query<{ last: number }>('SELECT last FROM event_seq');
     return row.last;

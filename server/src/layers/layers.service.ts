@@ -44,6 +44,16 @@ export class LayersService {
     private readonly publish: Publish,
   ) {}
 
+  /** Live messages for logged events: each point event with its feature as it is now (as `change` carries it). */
+  async messagesOf(events: ChangeEvent[]): Promise<ChangeMessage[]> {
+    return Promise.all(
+      events.map(async (e) => ({
+        ...e,
+        feature: isLayerName(e.layer) && e.op !== 'delete' ? ((await this.layers.find(e.layer, e.id)) ?? null) : null,
+      })),
+    );
+  }
+
   requireLayer(name: string): LayerName {
     if (!isLayerName(name)) throw notFound(`Layer "${name}"`);
     return name;

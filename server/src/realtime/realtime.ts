@@ -12,6 +12,8 @@ export interface RealtimeDeps {
   /** Throws when the region does not exist. */
   requireRegion(code: string): Promise<unknown>;
   lastSeq(): Promise<number>;
+  /** The changes of seqs from..to as the log has them (a hole whose publish never came: its process died). */
+  recover?(from: number, to: number): Promise<ChangeMessage[]>;
   /** Socket.IO adapter for several processes (Redis streams); undefined = this process only. */
   adapter?: Parameters<Server['adapter']>[0];
   /** How long a batch collects changes before its `changes` frame goes out (default 20 ms). */
@@ -89,8 +91,9 @@ export class Realtime {
     this.batchMs = deps.batchMs ?? 20;
     this.order = new SeqReorderBuffer<ChangeMessage>((m) => this.release(m), {
       holdMs: deps.holdMs ?? 1000,
+      recover: deps.recover,
       onSkip: (from, to) => {
-        deps.log?.warn({ from, to }, 'live: seqs never published, skipped; clients catch up from the event log');
+        deps.log?.warn({ from, to }, 'live: seqs never published and not readable from the log, skipped; clients catch up themselves');
         // Batches sent from now on claim the skipped seqs as sent, so every batched client sees the gap.
         this.flushBatch();
         this.skippedThrough = to;
