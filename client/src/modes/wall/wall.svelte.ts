@@ -36,10 +36,11 @@ export const WALL_METRICS = ['campaign', 'openDisputes', 'overdueDisputes'] as c
 export type WallMetric = (typeof WALL_METRICS)[number];
 export const isWallMetric = (v: string | null | undefined): v is WallMetric => (WALL_METRICS as readonly string[]).includes(v ?? '');
 
-/** Feed length: enough to read back a burst, small enough to keep the DOM and memory flat. */
+/**
+ * Feed length: enough to read back a burst, small enough to keep the DOM and memory flat. The wall opens with the
+ * last FEED_MAX changes from the log, so it never shows an empty list and its memory starts at its steady state.
+ */
 export const FEED_MAX = 50;
-/** Feed entries shown from the log when the wall starts, so it never opens on an empty list. */
-const FEED_PREFILL = 20;
 /** At most this many rings at once (a bulk import must not spawn thousands). */
 const FLASH_MAX = 60;
 /** Debounce of the server-computed figures after changes; `max` bounds the wait during a steady stream. */
@@ -211,7 +212,7 @@ export class WallState {
       const [children, campaign, recent, ...layers] = await Promise.all([
         fetchChildren(root, { signal }),
         this.#fetchCampaign(root, signal),
-        fetchEvents(Math.max(0, last - FEED_PREFILL), root, FEED_PREFILL, { signal }),
+        fetchEvents(Math.max(0, last - FEED_MAX), root, FEED_MAX, { signal }),
         ...MAP_POINT_LAYERS.map(load),
       ]);
       if (this.#stopped) return;
