@@ -17,6 +17,11 @@
  * `loaded()` with no tile or source pending. The leader's default layers are on (open disputes, service centres).
  * Bytes: the sum of CDP Network.loadingFinished encodedDataLength (bytes on the wire, headers included, after any
  * compression) of every request the page made up to that moment, the page's own documents and scripts included.
+ *
+ * Baseline in the same run ("bare map"): the same Chromium on a fresh profile opens a page with MapLibre alone
+ * (node_modules/maplibre-gl, no app code) drawing the district's streets from the same server's children.geojson as
+ * one fill and one line layer, timed from navigation start to MapLibre's first `idle`. It is what any WebGL map costs
+ * on this machine (software WebGL's start-up and shader compilation), so the page's own share is the difference.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -50,6 +55,20 @@ if (scales.some((s) => !Number.isInteger(s) || s < 1) || !(runs >= 1) || !visits
   throw new Error('--scale N[,N…] (positive integers), --runs N, --visit cold,returning');
 }
 if (!fs.existsSync(path.join(ROOT, 'dist/client/index.html'))) throw new Error('No built client in dist/client: run "npx vite build" first');
+
+const BARE_PAGE = `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/__bare/maplibre-gl.css">
+<style>html,body,#map{margin:0;width:100%;height:100%}</style></head><body><div id="map"></div>
+<script src="/__bare/maplibre-gl.js"></script><script>
+(async () => {
+  const token = localStorage.getItem('jinshui.token');
+  const streets = await (await fetch('/api/regions/410105/children.geojson', { headers: { authorization: 'Bearer ' + token } })).json();
+  const map = new maplibregl.Map({ container: 'map', center: [113.69, 34.83], zoom: 11, style: { version: 8, sources: { streets: { type: 'geojson', data: streets } },
+    layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#0b1220' } },
+             { id: 'fill', type: 'fill', source: 'streets', paint: { 'fill-color': '#2a3342', 'fill-antialias': false } },
+             { id: 'line', type: 'line', source: 'streets', paint: { 'line-color': '#8aa0c0', 'line-width': 1.5 } }] } });
+  map.once('idle', () => (window.__bareDone = performance.now()));
+})();
+</script></body></html>`;
 
 interface Run {
   ms: number;
@@ -143,6 +162,38 @@ async function load(url: string, token: string, profile: string, httpCache: bool
   }
 }
 
+/** The bare-map baseline (see the header): ms from navigation start to MapLibre's first idle, on a fresh profile. */
+async function bareMap(url: string, token: string): Promise<number> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'leader-bare-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1920, height: 1080 },
+    deviceScaleFactor: 1,
+  });
+  try {
+    const origin = new URL(url).origin;
+    const dist = path.join(ROOT, 'node_modules/maplibre-gl/dist');
+    await context.route('**/*', (route) => {
+      const u = new URL(route.request().url());
+      if (u.origin !== origin) return route.abort();
+      if (u.pathname === '/__bare/') return route.fulfill({ contentType: 'text/html', body: BARE_PAGE });
+      if (u.pathname.startsWith('/__bare/')) return route.fulfill({ path: path.join(dist, path.basename(u.pathname)) });
+      return route.continue();
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${url}/api/health`);
+    await page.evaluate((t) => localStorage.setItem('jinshui.token', t), token);
+    await page.goto(`${url}/__bare/`, { waitUntil: 'commit' });
+    await page.waitForFunction('window.__bareDone !== undefined', undefined, { timeout: 120_000, polling: 50 });
+    return await page.evaluate<number>('window.__bareDone');
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 async function benchScale(cluster: Awaited<ReturnType<typeof startPostgres>>, scale: number) {
   const dir = sampleDir(scale);
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { counts?: Record<string, number> };
@@ -175,14 +226,17 @@ async function benchScale(cluster: Awaited<ReturnType<typeof startPostgres>>, sc
     // visits alternating so that a change in the machine's load hits both alike.
     await measure(server.url, token, 'cold');
     const results = { cold: [] as Run[], returning: [] as Run[] };
+    const bare: number[] = [];
     for (let i = 0; i < runs; i++) {
+      bare.push(await bareMap(server.url, token));
+      console.log(`${scale}× bare map run ${i + 1}: ${(bare[i] / 1000).toFixed(2)} s`);
       for (const visit of visits) {
         const r = await measure(server.url, token, visit);
         console.log(`${scale}× ${visit} run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s, ${(r.bytes / 1e6).toFixed(2)} MB (${r.requests} requests, ${r.tiles} tiles)`);
         results[visit].push(r);
       }
     }
-    return { scale, counts: meta.counts ?? {}, tileThreshold: config.tileThreshold ?? null, compression: compressed ?? 'none', results };
+    return { scale, bareMs: median(bare), counts: meta.counts ?? {}, tileThreshold: config.tileThreshold ?? null, compression: compressed ?? 'none', results };
   } finally {
     await server.stop();
   }
@@ -210,8 +264,10 @@ async function main() {
     'page once before, in a browser since closed (hashed assets from the HTTP cache, shaders from the GPU program cache;',
     'every data request still goes to the server).',
     '',
-    '| scale | visit | compounds | disputes | tile threshold | compression | first full map (s) | transferred (MB) | of which tiles (MB, n) | of which /api/layers (MB) | goal met |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    'Bare map (baseline, same run): MapLibre alone drawing the streets from the same server, cold profile (see bench/leader-page.ts).',
+    '',
+    '| scale | visit | compounds | disputes | tile threshold | compression | first full map (s) | bare map (s) | × bare | transferred (MB) | of which tiles (MB, n) | of which /api/layers (MB) | goal met |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const table = lines.length;
   for (const r of rows) {
@@ -224,7 +280,7 @@ async function main() {
       const layers = median(xs.map((x) => x.layerBytes)) / 1e6;
       const met = r.scale === 100 ? (ms <= GOAL.ms && mb <= GOAL.mb ? 'yes' : 'no') : '–';
       lines.push(
-        `| ${r.scale}× | ${visit} | ${r.counts.compounds ?? '?'} | ${r.counts.disputes ?? '?'} | ${r.tileThreshold ?? 'none'} | ${r.compression} | ${(ms / 1000).toFixed(2)} | ${mb.toFixed(2)} | ${tiles.toFixed(2)} (${n}) | ${layers.toFixed(2)} | ${met} |`,
+        `| ${r.scale}× | ${visit} | ${r.counts.compounds ?? '?'} | ${r.counts.disputes ?? '?'} | ${r.tileThreshold ?? 'none'} | ${r.compression} | ${(ms / 1000).toFixed(2)} | ${(r.bareMs / 1000).toFixed(2)} | ${(ms / r.bareMs).toFixed(1)} | ${mb.toFixed(2)} | ${tiles.toFixed(2)} (${n}) | ${layers.toFixed(2)} | ${met} |`,
       );
     }
   }
