@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_SEED, REFERENCE_DATE } from './district.js';
 import { buildPoints, type Campaign, type PointLayers } from './points.js';
+import { buildLedger, serializeLedger, type LedgerSample } from './ledger.js';
 import { buildRegions, type PartitionReport, type RegionProperties } from './regions.js';
 import { jinshuiGcj02, neighbourContext, outlineSource, rawSource, type ContextFeature } from './outline.js';
 import type { MultiCoords } from './geometry.js';
@@ -49,6 +50,8 @@ export interface SampleData {
   regions: RegionFeature[];
   layers: PointLayers;
   campaigns: Campaign[];
+  /** The regional Party-building ledger (geodata/ledger.ts). */
+  ledger: LedgerSample;
   /** The neighbouring districts, for the basemap (not loaded into the database). */
   context: ContextFeature[];
   meta: SampleMeta;
@@ -74,6 +77,8 @@ export function generate(options: GenerateOptions = {}): SampleData {
   const counts: Record<string, number> = { regions: regions.length };
   for (const layer of LAYER_FILES) counts[layer] = layers[layer].length;
   counts.campaigns = campaigns.length;
+  const ledger = buildLedger(tree, layers['member-units'], seed);
+  counts['ledger-records'] = ledger.records.length;
   const meta: SampleMeta = {
     name: scale === 1 ? '金水区 (synthetic sample)' : `金水区 (synthetic sample, ×${scale} points)`,
     seed,
@@ -87,7 +92,7 @@ export function generate(options: GenerateOptions = {}): SampleData {
     counts,
     regionLevels: Object.fromEntries(Object.entries(tree.byLevel).map(([level, list]) => [level, list.length])),
   };
-  return { regions, layers, campaigns, context: neighbourContext(), meta, report: tree.report };
+  return { regions, layers, campaigns, ledger, context: neighbourContext(), meta, report: tree.report };
 }
 
 /**
@@ -98,6 +103,7 @@ export function serialize(data: SampleData): Record<string, string> {
   const files: Record<string, string> = { 'regions.geojson': featureCollection(data.regions) };
   for (const layer of LAYER_FILES) files[`${layer}.geojson`] = featureCollection(data.layers[layer]);
   files['campaigns.json'] = JSON.stringify(data.campaigns, null, 2) + '\n';
+  files['ledger.json'] = serializeLedger(data.ledger);
   files['context.geojson'] = featureCollection(data.context);
   files['meta.json'] = JSON.stringify(data.meta, null, 2) + '\n';
   return files;

@@ -464,8 +464,8 @@ function participants(level: Level, category: Category, rng: Rng): string[] {
 // ——— regional Party-building member units (区域化党建成员单位) ———
 
 /**
- * 400 units; 经八路街道 has 24 of them, and their agreements and joint services add up to the seed's 115 and
- * 161 (the street's joint meetings, 71, are the street committee's own figure, in its facts).
+ * 400 units; 经八路街道 has 24 of them. What they do together (meetings, agreements, services) is not a counter
+ * on the unit but the ledger's records that name it (geodata/ledger.ts).
  */
 function buildMemberUnits(tree: RegionTree, place: Placement, rng: Rng, scale: number): PointFeature[] {
   const total = BASE.memberUnits * scale;
@@ -473,15 +473,10 @@ function buildMemberUnits(tree: RegionTree, place: Placement, rng: Rng, scale: n
   const inJingbalu = BASE.jingbaluMemberUnits * scale;
   const elsewhere = place.bgs.filter((b) => !b.properties.code.startsWith(jingbalu));
   const kinds = exactMix(rng, total, { enterprise: 0.35, institution: 0.3, non_public: 0.2, market: 0.15 });
-  const split = (sum: number) => apportion(Array.from({ length: inJingbalu }, () => rng.float(0.3, 1)), sum * scale);
-  const agreements = split(FIGURES.jingbalu.agreements);
-  const services = split(FIGURES.jingbalu.jointServices);
   const local = new Set(rng.sample(kinds.map((_, i) => i), inJingbalu));
   const names = new UniqueNames(rng);
-  let k = 0;
   return kinds.map((kind, i) => {
     const isLocal = local.has(i);
-    const share = isLocal ? k++ : -1;
     const bg = rng.pick(isLocal ? place.within(jingbalu) : elsewhere);
     return feature(
       id('mu', i, total, 4),
@@ -490,9 +485,6 @@ function buildMemberUnits(tree: RegionTree, place: Placement, rng: Rng, scale: n
         kind,
         committee: rng.chance(0.3) ? 'street' : 'community',
         status: 'active',
-        jointMeetings: isLocal ? rng.int(4, 20) : rng.int(1, 15),
-        agreements: isLocal ? agreements[share] : rng.int(0, 4),
-        jointServices: isLocal ? services[share] : rng.int(0, 8),
       },
       place.point(bg, rng),
     );

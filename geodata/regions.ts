@@ -6,7 +6,6 @@
  */
 import type { Position } from 'geojson';
 import {
-  CHARITY_FUND_STREETS,
   DISTRICT,
   FIGURES,
   STREET_ANCHORS,
@@ -250,13 +249,12 @@ function partyOrgName(p: RegionProperties, members: number): string {
   }
 }
 
+/**
+ * The district's social-work figures. The ledger's figures (经八路's meetings and agreements, the 146 service
+ * items, the charity funds) are not facts but records (geodata/ledger.ts).
+ */
 function assignFacts(district: Region): void {
-  district.properties.facts = { ...FIGURES.district };
-  for (const street of district.children) {
-    const facts: Record<string, unknown> = { charityFund: CHARITY_FUND_STREETS.includes(street.properties.name) };
-    if (street.properties.name === '经八路街道') Object.assign(facts, FIGURES.jingbalu);
-    street.properties.facts = facts;
-  }
+  district.properties.facts = { socialOrgs: FIGURES.district.socialOrgs, socialWorkers: FIGURES.district.socialWorkers };
 }
 
 function childLevel(level: RegionLevel): string {

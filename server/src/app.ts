@@ -30,6 +30,9 @@ import { layersRoutes } from './layers/layers.routes.js';
 import { CampaignsRepository } from './campaigns/campaigns.repository.js';
 import { CampaignsService } from './campaigns/campaigns.service.js';
 import { campaignsRoutes } from './campaigns/campaigns.routes.js';
+import { LedgerRepository } from './ledger/ledger.repository.js';
+import { LedgerService } from './ledger/ledger.service.js';
+import { ledgerRoutes } from './ledger/ledger.routes.js';
 import { UsersRepository } from './users/users.repository.js';
 import { UsersService } from './users/users.service.js';
 import { usersRoutes } from './users/users.routes.js';
@@ -227,6 +230,7 @@ export async function buildApp(config: Config): Promise<App> {
     realtime.publish(m),
   );
   const campaigns = new CampaignsService(new CampaignsRepository(db), regions, { db, events: eventsRepository, publish: (m) => realtime.publish(m) });
+  const ledger = new LedgerService({ db, ledger: new LedgerRepository(db), regions, events: eventsRepository, publish: (m) => realtime.publish(m) });
   const users = new UsersService(db, new UsersRepository(db), eventsRepository, {
     publish: (m) => realtime.publish(m),
     disconnectUser: (username) => realtime.disconnectUser(username),
@@ -241,6 +245,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(eventsRoutes, { events });
   await app.register(campaignsRoutes, { campaigns });
   await app.register(usersRoutes, { users });
+  await app.register(ledgerRoutes, { ledger });
   await app.register(searchRoutes, { search: new SearchRepository(db) });
   await app.register(exportRoutes, { exporter: new ExportService(layers) });
   await app.register(photosRoutes, { photos: new PhotosService(db, new PhotosRepository(db), new PhotoFiles(config.dataDir), layers) });

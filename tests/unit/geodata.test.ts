@@ -14,6 +14,7 @@ import { decodeRing, packageFile, readEchartsMap } from '../../geodata/echarts-m
 import { NEIGHBOUR_CODES, ZHENGZHOU_SOURCE, gcj02ToWgs84, jinshuiGcj02, zhengzhouGcj02 } from '../../geodata/outline.js';
 import { isSimpleRing } from '../../geodata/geometry.js';
 import { STREET_ANCHORS } from '../../geodata/district.js';
+import { lastTwelveMonths } from '../../server/src/contract/ledger.js';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../geodata/jinshui');
 const read = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
@@ -124,11 +125,9 @@ describe('region tree', () => {
     expect(byCode.get('410105001')!.properties.partyOrg.name).toBe('经八路街道党工委');
   });
 
-  it('reproduces the seed facts', () => {
-    expect(byCode.get('410105')!.properties.facts).toEqual({ freeServiceItems: 146, serviceCategories: 8, socialOrgs: 24, socialWorkers: 450 });
-    const fund = level('street').filter((s) => s.properties.facts.charityFund).map((s) => s.properties.name.replace('街道', ''));
-    expect(fund.sort()).toEqual(['人民路', '凤凰台', '大石桥', '杜岭', '经八路', '花园路'].sort());
-    expect(byCode.get('410105001')!.properties.facts).toEqual({ charityFund: true, jointMeetings: 71, problemsSolved: 21, agreements: 115, jointServices: 161 });
+  it('reproduces the seed facts (the ledger figures are records, not facts)', () => {
+    expect(byCode.get('410105')!.properties.facts).toEqual({ socialOrgs: 24, socialWorkers: 450 });
+    expect(level('street').every((s) => Object.keys(s.properties.facts).length === 0)).toBe(true);
   });
 });
 
@@ -388,10 +387,33 @@ describe('point layers', () => {
     expect(d.every((f) => Date.parse(f.properties.reportedAt) < REF && Date.parse(f.properties.deadline) > Date.parse(f.properties.reportedAt))).toBe(true);
   });
 
-  it('member units: 经八路街道 units add up to its 115 agreements and 161 joint services', () => {
+  it('member units: 24 in 经八路街道, with no counters of their own (the ledger records name them)', () => {
     const jingbalu = layers['member-units'].filter((f) => f.properties.regionCode.startsWith('410105001'));
-    expect(jingbalu.reduce((s, f) => s + f.properties.agreements, 0)).toBe(115);
-    expect(jingbalu.reduce((s, f) => s + f.properties.jointServices, 0)).toBe(161);
+    expect(jingbalu).toHaveLength(24);
+    for (const f of layers['member-units']) expect(Object.keys(f.properties).sort()).toEqual(['committee', 'kind', 'name', 'regionCode', 'status']);
+  });
+
+  it('ledger: 经八路 counts 71 / 21 / 115 / 161 over the 12 months before the reference date, from records', () => {
+    const ledger = JSON.parse(read('ledger.json'));
+    const { from, to } = lastTwelveMonths(new Date(REF));
+    const within = (d: string | null) => d !== null && d >= from && d <= to;
+    const jb = ledger.records.filter((r: Props) => r.regionCode.startsWith('410105001'));
+    const n = (kind: string, date = 'occurredOn') => jb.filter((r: Props) => r.kind === kind && within(r[date])).length;
+    expect([n('joint_meeting'), n('problem', 'solvedOn'), n('agreement'), n('joint_service')]).toEqual([71, 21, 115, 161]);
+    // Older records exist, outside the period, so the period is what makes the figures.
+    expect(jb.some((r: Props) => r.occurredOn < from)).toBe(true);
+    const units = new Map(layers['member-units'].map((u) => [u.id, u.properties.regionCode as string]));
+    for (const r of ledger.records) {
+      expect([9, 12]).toContain(r.regionCode.length);
+      for (const id of r.memberUnitIds) expect(units.get(id)!.slice(0, 9)).toBe(r.regionCode.slice(0, 9));
+    }
+    expect(ledger.serviceItems).toHaveLength(146);
+    expect(new Set(ledger.serviceItems.map((i: Props) => i.category)).size).toBe(8);
+    const charity = ledger.funds.filter((f: Props) => f.kind === 'charity').map((f: Props) => byCode.get(f.regionCode)!.properties.name.replace('街道', ''));
+    expect(charity.sort()).toEqual(['人民路', '凤凰台', '大石桥', '杜岭', '经八路', '花园路'].sort());
+    const perCommunity = ledger.funds.filter((f: Props) => f.regionCode.length === 12);
+    expect(perCommunity).toHaveLength(214 * 3);
+    expect(perCommunity.reduce((s: number, f: Props) => s + f.amountWan, 0)).toBe(214 * 40);
   });
 
   it('campaigns target the unmanaged compounds and the disputes of the 100-day window', () => {

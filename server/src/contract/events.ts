@@ -11,8 +11,11 @@ export interface ChangeEvent {
   seq: number;
   at: string;
   actor: string;
-  /** A point layer, or what an administrative event is about (district-wide, regionCode null). */
-  layer: LayerName | AuditSubject;
+  /**
+   * A point layer, what an administrative event is about (district-wide, regionCode null), or `ledger` (a record of
+   * the regional Party-building ledger, contract/ledger.ts; regionCode is its committee's street or community).
+   */
+  layer: LayerName | AuditSubject | 'ledger';
   id: string;
   regionCode: string | null;
   /** District first, the point's deepest region last. */

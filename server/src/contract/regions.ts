@@ -29,9 +29,15 @@ export interface RegionStats {
   projects: { total: number; byStatus: Record<string, number> };
   disputes: { open: number; overdue: number; resolved: number };
   memberUnits: { total: number };
-  /** 区域化党建 figures reported by the regions of the subtree (joint meetings, agreements, …). */
-  coBuilding: { jointMeetings: number; problemsSolved: number; agreements: number; jointServices: number };
-  /** Service figures reported by the regions of the subtree (free service items, social workers, …). */
+  /**
+   * 区域化党建 figures of the subtree's ledger records over the last 12 months (contract/ledger.ts LedgerSummary,
+   * same counting): joint meetings, problems raised and solved, agreements, joint services.
+   */
+  coBuilding: { jointMeetings: number; problemsRaised: number; problemsSolved: number; agreements: number; jointServices: number };
+  /**
+   * Free service items on offer and their categories, streets with a charity fund this year (ledger tables); social
+   * organisations and workers as the regions' facts report them.
+   */
   services: { freeItems: number; categories: number; socialOrgs: number; socialWorkers: number; charityFundStreets: number };
 }
 

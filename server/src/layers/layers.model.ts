@@ -92,10 +92,8 @@ export const LAYER_MODELS: Record<LayerName, LayerModel> = {
     table: 'member_units',
     columns: [
       col('kind', 'kind', 'text', { values: ['enterprise', 'institution', 'non_public', 'market'], required: true }),
+      // Their meetings, agreements and services are ledger records naming them (migrations/011_ledger.sql).
       col('committee', 'committee', 'text', { values: ['street', 'community'], required: true }),
-      col('jointMeetings', 'joint_meetings', 'integer', COUNT),
-      col('agreements', 'agreements', 'integer', COUNT),
-      col('jointServices', 'joint_services', 'integer', COUNT),
     ],
   },
 };

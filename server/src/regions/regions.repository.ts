@@ -2,6 +2,8 @@ import type { Queryable } from '../db/db.js';
 import type { PartyOrg, RegionKpis, RegionRef, RegionStats } from '../contract/regions.js';
 import { OPEN_DISPUTE_STATUSES } from '../contract/layers.js';
 import { statusAtSql } from '../layers/layers.repository.js';
+import { lastTwelveMonths } from '../contract/ledger.js';
+import { recordCountsSql } from '../ledger/ledger.repository.js';
 
 export interface RegionRow extends RegionRef {
   parentCode: string | null;
@@ -44,6 +46,8 @@ export class RegionsRepository {
   async stats(code: string, at?: string): Promise<Omit<RegionStats, 'region'>> {
     const status = (layer: Parameters<typeof statusAtSql>[0]) => statusAtSql(layer, '$2::timestamptz');
     const disputeStatus = status('disputes');
+    // The ledger's figures over the 12 months up to the replay time (or now), as GET /api/ledger/:region counts them.
+    const period = lastTwelveMonths(at ? new Date(at) : new Date());
     const [row] = await this.db.query(
       `SELECT
          (SELECT json_object_agg(level, n) FROM (SELECT level, count(*) AS n FROM regions
@@ -63,17 +67,16 @@ export class RegionsRepository {
             FROM disputes AS t WHERE region_code LIKE $1 || '%') AS disputes,
          (SELECT count(*) FROM member_units AS t WHERE region_code LIKE $1 || '%' AND ${status('member-units')} = 'active') AS member_units,
          (SELECT json_build_object(
-                   'jointMeetings', COALESCE(sum((facts->>'jointMeetings')::int), 0),
-                   'problemsSolved', COALESCE(sum((facts->>'problemsSolved')::int), 0),
-                   'agreements', COALESCE(sum((facts->>'agreements')::int), 0),
-                   'jointServices', COALESCE(sum((facts->>'jointServices')::int), 0),
-                   'freeItems', COALESCE(sum((facts->>'freeServiceItems')::int), 0),
-                   'categories', COALESCE(sum((facts->>'serviceCategories')::int), 0),
                    'socialOrgs', COALESCE(sum((facts->>'socialOrgs')::int), 0),
-                   'socialWorkers', COALESCE(sum((facts->>'socialWorkers')::int), 0),
-                   'charityFundStreets', count(*) FILTER (WHERE level = 'street' AND (facts->>'charityFund')::boolean))
-            FROM regions WHERE code LIKE $1 || '%') AS facts`,
-      [code, at ?? null],
+                   'socialWorkers', COALESCE(sum((facts->>'socialWorkers')::int), 0))
+            FROM regions WHERE code LIKE $1 || '%') AS facts,
+         (SELECT json_build_object(${Object.entries(recordCountsSql('$3', '$4')).map(([k, sql]) => `'${k}', ${sql}`).join(', ')})
+            FROM ledger_records WHERE region_code LIKE $1 || '%') AS co_building,
+         (SELECT json_build_object('freeItems', count(*), 'categories', count(DISTINCT category))
+            FROM ledger_service_items WHERE region_code LIKE $1 || '%') AS items,
+         (SELECT count(DISTINCT region_code) FROM ledger_funds
+            WHERE region_code LIKE $1 || '%' AND kind = 'charity' AND year = $5) AS charity_streets`,
+      [code, at ?? null, period.from, period.to, Number(period.to.slice(0, 4))],
     );
     const count = (obj: Record<string, number> | null, key: string) => Number(obj?.[key] ?? 0);
     const byStatus: Record<string, number> = { planned: 0, in_progress: 0, completed: 0, accepted: 0, ...(row.projects ?? {}) };
@@ -91,13 +94,13 @@ export class RegionsRepository {
       projects: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
       disputes: row.disputes,
       memberUnits: { total: row.member_units },
-      coBuilding: { jointMeetings: f.jointMeetings, problemsSolved: f.problemsSolved, agreements: f.agreements, jointServices: f.jointServices },
+      coBuilding: row.co_building,
       services: {
-        freeItems: f.freeItems,
-        categories: f.categories,
+        freeItems: row.items.freeItems,
+        categories: row.items.categories,
         socialOrgs: f.socialOrgs,
         socialWorkers: f.socialWorkers,
-        charityFundStreets: f.charityFundStreets,
+        charityFundStreets: Number(row.charity_streets),
       },
     };
   }
@@ -144,23 +147,25 @@ export class RegionsRepository {
    */
   async bucketFigures(pattern: string): Promise<{ bucket: string; metric: string; n: number }[]> {
     const b = `left(region_code, ${BUCKET_LENGTH})`;
-    const fact = (key: string, metric = key) => `('fact:${metric}', COALESCE(sum((facts->>'${key}')::int), 0))`;
+    const period = lastTwelveMonths();
+    const ledger = recordCountsSql('$2', '$3');
     return this.db.query(
       `SELECT bucket, metric, n::float8 AS n FROM (
          SELECT left(code, ${BUCKET_LENGTH}) AS bucket, 'region:' || level AS metric, count(*) AS n FROM regions WHERE code LIKE $1 GROUP BY 1, 2
          UNION ALL
          SELECT r.bucket, f.metric, f.n FROM (
-           SELECT left(code, ${BUCKET_LENGTH}) AS bucket, ${[
-             "sum((facts->>'jointMeetings')::int) AS jm", "sum((facts->>'problemsSolved')::int) AS ps",
-             "sum((facts->>'agreements')::int) AS ag", "sum((facts->>'jointServices')::int) AS js",
-             "sum((facts->>'freeServiceItems')::int) AS fi", "sum((facts->>'serviceCategories')::int) AS sc",
-             "sum((facts->>'socialOrgs')::int) AS so", "sum((facts->>'socialWorkers')::int) AS sw",
-             "count(*) FILTER (WHERE level = 'street' AND (facts->>'charityFund')::boolean) AS cf",
-           ].join(', ')}
+           SELECT left(code, ${BUCKET_LENGTH}) AS bucket, sum((facts->>'socialOrgs')::int) AS so, sum((facts->>'socialWorkers')::int) AS sw
              FROM regions WHERE code LIKE $1 GROUP BY 1) AS r
-         CROSS JOIN LATERAL (VALUES ('fact:jointMeetings', r.jm), ('fact:problemsSolved', r.ps), ('fact:agreements', r.ag),
-           ('fact:jointServices', r.js), ('fact:freeItems', r.fi), ('fact:categories', r.sc), ('fact:socialOrgs', r.so),
-           ('fact:socialWorkers', r.sw), ('fact:charityFundStreets', r.cf)) AS f(metric, n)
+         CROSS JOIN LATERAL (VALUES ('fact:socialOrgs', r.so), ('fact:socialWorkers', r.sw)) AS f(metric, n)
+         UNION ALL
+         SELECT l.bucket, 'ledger:' || f.metric, f.n FROM (
+           SELECT ${b} AS bucket, ${Object.entries(ledger).map(([k, sql]) => `${sql} AS "${k}"`).join(', ')}
+             FROM ledger_records WHERE region_code LIKE $1 GROUP BY 1) AS l
+         CROSS JOIN LATERAL (VALUES ${Object.keys(ledger).map((k) => `('${k}', l."${k}")`).join(', ')}) AS f(metric, n)
+         UNION ALL
+         SELECT ${b}, 'serviceItem:' || category, count(*) FROM ledger_service_items WHERE region_code LIKE $1 GROUP BY 1, 2
+         UNION ALL
+         SELECT ${b}, 'charityFund', count(DISTINCT region_code) FROM ledger_funds WHERE region_code LIKE $1 AND kind = 'charity' AND year = $4 GROUP BY 1
          UNION ALL
          SELECT ${b}, 'centre:' || tier, count(*) FROM service_centres WHERE region_code LIKE $1 GROUP BY 1, 2
          UNION ALL
@@ -181,7 +186,7 @@ export class RegionsRepository {
          UNION ALL
          SELECT ${b}, 'memberUnits', count(*) FROM member_units WHERE region_code LIKE $1 AND status = 'active' GROUP BY 1
        ) AS x WHERE n <> 0`,
-      [pattern],
+      [pattern, period.from, period.to, Number(period.to.slice(0, 4))],
     );
   }
 

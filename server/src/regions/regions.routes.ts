@@ -39,7 +39,7 @@ const regionStats = {
     },
     disputes: counts('open', 'overdue', 'resolved'),
     memberUnits: counts('total'),
-    coBuilding: counts('jointMeetings', 'problemsSolved', 'agreements', 'jointServices'),
+    coBuilding: counts('jointMeetings', 'problemsRaised', 'problemsSolved', 'agreements', 'jointServices'),
     services: counts('freeItems', 'categories', 'socialOrgs', 'socialWorkers', 'charityFundStreets'),
   },
 } as const;

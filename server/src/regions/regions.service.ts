@@ -1,6 +1,7 @@
 import { type RegionDetail, type RegionKpis, type RegionLevel, type RegionStats } from '../contract/regions.js';
 import { AppError, notFound } from '../errors.js';
 import { isLayerName } from '../contract/layers.js';
+import { LEDGER_LAYER } from '../contract/ledger.js';
 import { BUCKET_LENGTH, type RegionsRepository } from './regions.repository.js';
 
 /** Length of a region code at each level (API.md "Region codes"). */
@@ -98,7 +99,8 @@ class BucketRollups {
     if (old && old.seq <= seq && Date.now() - old.at < MAX_AGE_MS) {
       touched = new Set();
       for (const e of await this.regions.eventsBetween(old.seq, seq)) {
-        if (!isLayerName(e.layer) || !e.regionCode) {
+        // Point and ledger changes name the buckets they touched; anything else (imports, boundaries) may touch all.
+        if (!(isLayerName(e.layer) || e.layer === LEDGER_LAYER) || !e.regionCode) {
           touched = undefined;
           break;
         }
@@ -142,6 +144,7 @@ function statsFromFigures(f: Figures, level: RegionLevel): Omit<RegionStats, 're
   const regionCount = (l: RegionLevel) => n(`region:${l}`) - (l === level ? 1 : 0);
   const byStatus: Record<string, number> = { planned: 0, in_progress: 0, completed: 0, accepted: 0 };
   for (const [metric, value] of f) if (metric.startsWith('project:')) byStatus[metric.slice('project:'.length)] = value;
+  const items = [...f].filter(([metric]) => metric.startsWith('serviceItem:'));
   return {
     regions: { street: regionCount('street'), community: regionCount('community'), grid: regionCount('grid'), buildingGroup: regionCount('building_group') },
     serviceCentres: { street: n('centre:street'), community500: n('centre:500'), community1000: n('centre:1000') },
@@ -150,13 +153,20 @@ function statsFromFigures(f: Figures, level: RegionLevel): Omit<RegionStats, 're
     projects: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
     disputes: { open: n('disputes:open'), overdue: n('disputes:overdue'), resolved: n('disputes:resolved') },
     memberUnits: { total: n('memberUnits') },
-    coBuilding: { jointMeetings: n('fact:jointMeetings'), problemsSolved: n('fact:problemsSolved'), agreements: n('fact:agreements'), jointServices: n('fact:jointServices') },
+    coBuilding: {
+      jointMeetings: n('ledger:jointMeetings'),
+      problemsRaised: n('ledger:problemsRaised'),
+      problemsSolved: n('ledger:problemsSolved'),
+      agreements: n('ledger:agreements'),
+      jointServices: n('ledger:jointServices'),
+    },
     services: {
-      freeItems: n('fact:freeItems'),
-      categories: n('fact:categories'),
+      freeItems: items.reduce((a, [, v]) => a + v, 0),
+      // Categories with an item on offer: counted per subtree here, since distinct counts do not add up over buckets.
+      categories: items.filter(([, v]) => v > 0).length,
       socialOrgs: n('fact:socialOrgs'),
       socialWorkers: n('fact:socialWorkers'),
-      charityFundStreets: n('fact:charityFundStreets'),
+      charityFundStreets: n('charityFund'),
     },
   };
 }

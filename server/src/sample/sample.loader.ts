@@ -92,6 +92,8 @@ export async function loadSample(db: Db, options: LoadSampleOptions): Promise<Lo
       );
     }
     await insertCampaigns(tx, readJson<SampleCampaign[]>(path.join(dir, 'campaigns.json')), shiftDays);
+    const ledger = path.join(dir, 'ledger.json');
+    if (fs.existsSync(ledger)) await insertLedger(tx, fs.readFileSync(ledger, 'utf8'), shiftDays, meta.referenceDate);
     if (demoHash) await insertDemoUsers(tx, demoHash);
     await tx.query(`INSERT INTO app_meta (key, value) VALUES ('sample', $1::jsonb)`, [
       JSON.stringify({ name: meta.name, referenceDate: meta.referenceDate, shiftDays, loadedAt: now.toISOString() }),
@@ -129,6 +131,47 @@ async function insertCampaigns(tx: Queryable, campaigns: SampleCampaign[], shift
       [c.id, c.targetIds],
     );
   }
+}
+
+/**
+ * The regional Party-building ledger (geodata/ledger.ts): records, three lists, service items and funds, after the
+ * member units they name. Dates shift like every other date of the sample, and the funds' year with them, so
+ * "the last 12 months" and "this year" hold whenever the sample is loaded.
+ */
+async function insertLedger(tx: Queryable, text: string, shiftDays: number, referenceDate: string): Promise<void> {
+  const ledger = JSON.parse(text) as Record<'records' | 'lists' | 'serviceItems' | 'funds', unknown[]>;
+  const rows = (key: keyof typeof ledger) => JSON.stringify(ledger[key]);
+  await tx.query(
+    `INSERT INTO ledger_records (id, kind, region_code, title, occurred_on, solved_on, member_unit_ids, created_by)
+     SELECT r->>'id', r->>'kind', r->>'regionCode', r->>'title', (r->>'occurredOn')::date + $2::integer,
+            (r->>'solvedOn')::date + $2::integer, ARRAY(SELECT jsonb_array_elements_text(r->'memberUnitIds')), 'sample'
+       FROM jsonb_array_elements($1::jsonb) AS r
+     ON CONFLICT (id) DO NOTHING`,
+    [rows('records'), shiftDays],
+  );
+  await tx.query(
+    `INSERT INTO ledger_list_entries (id, list, region_code, title, status, member_unit_id, created_by)
+     SELECT r->>'id', r->>'list', r->>'regionCode', r->>'title', r->>'status', r->>'memberUnitId', 'sample'
+       FROM jsonb_array_elements($1::jsonb) AS r
+     ON CONFLICT (id) DO NOTHING`,
+    [rows('lists')],
+  );
+  await tx.query(
+    `INSERT INTO ledger_service_items (id, category, region_code, title, member_unit_id)
+     SELECT r->>'id', r->>'category', r->>'regionCode', r->>'title', r->>'memberUnitId'
+       FROM jsonb_array_elements($1::jsonb) AS r
+     ON CONFLICT (id) DO NOTHING`,
+    [rows('serviceItems')],
+  );
+  await tx.query(
+    `INSERT INTO ledger_funds (id, kind, region_code, year, amount_wan, created_by)
+     SELECT r->>'id', r->>'kind', r->>'regionCode',
+            (r->>'year')::integer + extract(year FROM $2::date + $3::integer)::integer - extract(year FROM $2::date)::integer,
+            (r->>'amountWan')::numeric, 'sample'
+       FROM jsonb_array_elements($1::jsonb) AS r
+     ON CONFLICT (id) DO NOTHING`,
+    [rows('funds'), referenceDate, shiftDays],
+  );
 }
 
 /**

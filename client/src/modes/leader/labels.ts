@@ -34,7 +34,7 @@ export const DETAIL_ATTRIBUTES: Record<LayerName, readonly string[]> = {
   projects: ['type', 'progress', 'investmentWan', 'tempBranchId'],
   'temp-branches': ['origin', 'secretary', 'members', 'foundedAt', 'dissolvedAt', 'projectId', 'compoundId'],
   disputes: ['category', 'severity', 'mediationLevel', 'reportedAt', 'deadline', 'participants'],
-  'member-units': ['kind', 'committee', 'jointMeetings', 'agreements', 'jointServices'],
+  'member-units': ['kind', 'committee'],
 };
 
 /** Attributes whose values are codes with a catalogue entry under `leader2.value.<prop>.`. */
