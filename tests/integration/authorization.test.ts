@@ -31,6 +31,9 @@ interface Target {
   campaignClosed: string;
   campaignDraft: string;
   user: string;
+  /** A ledger record and a three-list entry of the target's community (or street). */
+  ledgerRecord: { id: string; version: number };
+  ledgerEntry: { id: string; version: number };
 }
 interface Request {
   method: string;
@@ -248,6 +251,53 @@ const CELLS: Cell[] = [
     inside: all(200),
     outside: all(404),
   },
+  // The regional Party-building ledger (issue 11): reads in the subtree (a coordinator also reads the community of
+  // their grid); records and list entries written by admins, and by a coordinator for their grid's community only.
+  ...['', '/records', '/lists', '/service-items', '/funds'].map(
+    (suffix): Cell => ({
+      route: `GET /api/ledger/:region${suffix}`,
+      what: `ledger ${suffix || 'summary'} of a region`,
+      request: (t) => ({ method: 'GET', path: `/api/ledger/${t.region}${suffix}` }),
+      inside: all(200),
+      outside: all(403),
+    }),
+  ),
+  {
+    route: 'POST /api/ledger/records',
+    what: "a ledger record of the target's community",
+    request: (t) => ({ method: 'POST', path: '/api/ledger/records', json: { kind: 'joint_meeting', regionCode: t.region.slice(0, 12), title: `矩阵 ${++serial}`, occurredOn: '2026-01-05' } }),
+    inside: [401, 201, 403, 403, 201],
+    outside: [401, 403, 403, 403, 403],
+  },
+  {
+    // A stale version: a user allowed to write gets as far as the 409; outside the area a record is unknown.
+    route: 'PATCH /api/ledger/records/:id',
+    what: 'a ledger record change (stale version)',
+    request: (t) => ({ method: 'PATCH', path: `/api/ledger/records/${t.ledgerRecord.id}`, json: { version: t.ledgerRecord.version + 1000, notes: 'x' } }),
+    inside: [401, 409, 403, 403, 409],
+    outside: all(404),
+  },
+  {
+    route: 'POST /api/ledger/lists',
+    what: "a three-list entry of the target's community",
+    request: (t) => ({ method: 'POST', path: '/api/ledger/lists', json: { list: 'need', regionCode: t.region.slice(0, 12), title: `矩阵 ${++serial}` } }),
+    inside: [401, 201, 403, 403, 201],
+    outside: [401, 403, 403, 403, 403],
+  },
+  {
+    route: 'PATCH /api/ledger/lists/:id',
+    what: 'a three-list entry change (stale version)',
+    request: (t) => ({ method: 'PATCH', path: `/api/ledger/lists/${t.ledgerEntry.id}`, json: { version: t.ledgerEntry.version + 1000, status: 'done' } }),
+    inside: [401, 409, 403, 403, 409],
+    outside: all(404),
+  },
+  {
+    route: 'POST /api/ledger/funds',
+    what: "a year's work funds of the target's community (admins only)",
+    request: (t) => ({ method: 'POST', path: '/api/ledger/funds', json: { kind: 'work', regionCode: t.region.slice(0, 12), year: 2099, amountWan: 5 } }),
+    inside: adminOnly(201),
+    outside: adminOnly(403),
+  },
 ];
 
 function connect(url: string, token?: string): Promise<Socket> {
@@ -357,6 +407,11 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
         for (const move of moves) expect((await districtAdmin.post(`/api/campaigns/${created.body.id}/${move}`, undefined)).status).toBe(200);
         return created.body.id as string;
       };
+      const ledgerRegion = region.slice(0, 12);
+      const record = await districtAdmin.post('/api/ledger/records', { kind: 'problem', regionCode: ledgerRegion, title: '矩阵问题', occurredOn: '2026-01-05' });
+      expect(record.status, JSON.stringify(record.body)).toBe(201);
+      const entry = await districtAdmin.post('/api/ledger/lists', { list: 'resource', regionCode: ledgerRegion, title: '矩阵资源' });
+      expect(entry.status, JSON.stringify(entry.body)).toBe(201);
       const user = `matrix-user-${region}-${process.pid}`;
       expect((await districtAdmin.post('/api/admin/users', { username: user, password: PASSWORD, role: 'coordinator', regionCodes: [userGrid] })).status).toBe(201);
       return {
@@ -367,6 +422,8 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
         campaignClosed: await campaign(['open', 'close']),
         campaignDraft: await campaign([]),
         user,
+        ledgerRecord: { id: record.body.record.id, version: record.body.record.version },
+        ledgerEntry: { id: entry.body.entry.id, version: entry.body.entry.version },
       };
     };
     targets.inside = await make(grid, inside, neighbourGrid);
