@@ -581,7 +581,7 @@ export const zhCN = {
   'status.ledger.done': '已完成',
   'ledger.period': '{from} 至 {to}',
   'ledger.fig.jointMeetings': '联席会议',
-  'ledger.fig.problemsSolved': '解决民生问题',
+  'ledger.fig.problemsSolved': '解决问题',
   'ledger.fig.agreements': '共建协议',
   'ledger.fig.jointServices': '集中服务',
   'ledger.problemsNote': '民生问题：提出 {raised} 项，解决 {solved} 项 · 成员单位 {units} 家',
