@@ -28,10 +28,11 @@ export async function fetchLedgerSummary(region: string, opts?: RequestOptions):
   return s;
 }
 
-export async function fetchLedgerRecords(region: string, filter: { kind?: LedgerRecordKind | ''; limit?: number } = {}, opts?: RequestOptions): Promise<LedgerRecordsPage> {
+export async function fetchLedgerRecords(region: string, filter: { kind?: LedgerRecordKind | ''; limit?: number; from?: string } = {}, opts?: RequestOptions): Promise<LedgerRecordsPage> {
   const params = new URLSearchParams();
   if (filter.kind) params.set('kind', filter.kind);
   if (filter.limit) params.set('limit', String(filter.limit));
+  if (filter.from) params.set('from', filter.from);
   const page = await getJson<LedgerRecordsPage>(`/api/ledger/${enc(region)}/records?${params}`, opts);
   if (!Array.isArray(page?.records)) bad('ledger records');
   return page;
