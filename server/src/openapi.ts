@@ -67,7 +67,7 @@ const CHANGE_EVENT = {
     seq: { type: 'integer' },
     at: { type: 'string', format: 'date-time' },
     actor: { type: 'string' },
-    layer: { type: 'string', description: 'a point layer, or import, users, campaigns, regions' },
+    layer: { type: 'string', description: 'a point layer, or import, users, campaigns, regions, ledger' },
     id: { type: 'string' },
     regionCode: { type: ['string', 'null'] },
     regionPath: { type: 'array', items: { type: 'string' }, description: 'district first, deepest last' },
