@@ -56,6 +56,9 @@ import { ogcRoutes } from './ogc/ogc.routes.js';
 import { TilesRepository } from './tiles/tiles.repository.js';
 import { TilesService } from './tiles/tiles.service.js';
 import { tilesRoutes } from './tiles/tiles.routes.js';
+import { CoverageRepository } from './coverage/coverage.repository.js';
+import { CoverageService } from './coverage/coverage.service.js';
+import { coverageRoutes } from './coverage/coverage.routes.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 
@@ -247,6 +250,8 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(importRoutes, { imports, tmpDir: path.join(config.dataDir, 'tmp'), maxBytes: config.importMaxBytes });
   await app.register(ogcRoutes, { ogc: new OgcService(new OgcRepository(db)) });
   await app.register(tilesRoutes, { tiles: new TilesService(new TilesRepository(db), regions, db.kind) });
+  const coverage = new CoverageService(new CoverageRepository(db), regions, config.coverageDistanceM);
+  await app.register(coverageRoutes, { coverage });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];
