@@ -12,6 +12,14 @@ const COVERING_CENTRE = `
    WHERE s.level = 'community' AND s.status = 'open'
      AND ST_DWithin(s.geom::geography, c.geom::geography, $2, false)`;
 
+/** Compounds and covered compounds of the subtree of $1 within $2 metres, grouped by the first $3 code digits. */
+export const COUNTS_SQL = `
+  SELECT left(c.region_code, $3) AS code, count(*)::int AS compounds,
+         (count(*) FILTER (WHERE EXISTS (${COVERING_CENTRE})))::int AS covered
+    FROM compounds c
+   WHERE c.region_code LIKE $1 || '%'
+   GROUP BY 1`;
+
 export interface CoverageCount {
   /** Region code truncated to the requested length (the child region, or the region itself at a leaf). */
   code: string;
@@ -36,16 +44,8 @@ export interface UncoveredRow {
 export class CoverageRepository {
   constructor(private readonly db: Db) {}
 
-  /** Compounds and covered compounds of the subtree of `code`, grouped by the first `groupLength` code digits. */
   counts(code: string, distanceM: number, groupLength: number): Promise<CoverageCount[]> {
-    return this.db.query<CoverageCount>(
-      `SELECT left(c.region_code, $3) AS code, count(*)::int AS compounds,
-              (count(*) FILTER (WHERE EXISTS (${COVERING_CENTRE})))::int AS covered
-         FROM compounds c
-        WHERE c.region_code LIKE $1 || '%'
-        GROUP BY 1`,
-      [code, distanceM, groupLength],
-    );
+    return this.db.query<CoverageCount>(COUNTS_SQL, [code, distanceM, groupLength]);
   }
 
   /** Open community centres inside the subtree of `code`. */
