@@ -8,6 +8,8 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
 command -v redis-server >/dev/null || need+=(redis-server)
+# The printed briefing's PDF is checked with poppler (tests/integration/briefing.test.ts): pdfinfo, pdftotext, pdftoppm.
+command -v pdftoppm >/dev/null && command -v pdfinfo >/dev/null && command -v pdftotext >/dev/null || need+=(poppler-utils)
 # Real GIS clients that read our OGC API and vector tiles (tests/integration/gis-clients.*): GDAL, OWSLib, QGIS.
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 /usr/bin/python3 -c 'import owslib' 2>/dev/null || need+=(python3-owslib)

@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { AppError } from '../errors.js';
 
 /** TOOLCHAIN.md: Debian's chromium, no background traffic, no first-run chores. */
@@ -18,14 +18,15 @@ export const briefingUnavailable = (why: string) =>
  * script and may load nothing, so a region name can never make Chromium fetch or execute anything.
  */
 export class PdfPrinter {
-  private browser?: Promise<Browser>;
+  /** One context for every briefing: pages share nothing that matters (no script, no cookies, no network). */
+  private browser?: Promise<{ browser: Browser; context: BrowserContext }>;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   private closed = false;
 
   constructor(private readonly executablePath: string) {}
 
-  private launch(): Promise<Browser> {
+  private launch(): Promise<{ browser: Browser; context: BrowserContext }> {
     if (this.closed) return Promise.reject(briefingUnavailable('the server is shutting down'));
     this.browser ??= (async () => {
       const { chromium } = await import('playwright-core');
@@ -33,7 +34,7 @@ export class PdfPrinter {
       browser.on('disconnected', () => {
         this.browser = undefined;
       });
-      return browser;
+      return { browser, context: await browser.newContext({ javaScriptEnabled: false, offline: true }) };
     })();
     // A failed launch is not kept: the next request tries again (Chromium may have been installed meanwhile).
     this.browser.catch(() => (this.browser = undefined));
@@ -55,21 +56,20 @@ export class PdfPrinter {
   async pdf(html: string): Promise<Buffer> {
     const release = await this.slot();
     try {
-      let browser: Browser;
+      let context: BrowserContext;
       try {
-        browser = await this.launch();
+        ({ context } = await this.launch());
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw briefingUnavailable(`Chromium did not start: ${String((err as Error).message).split('\n')[0]}`);
       }
-      const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
+      const page = await context.newPage();
       try {
-        const page = await context.newPage();
         await page.route('**/*', (route) => route.abort());
         await page.setContent(html, { waitUntil: 'load', timeout: PRINT_TIMEOUT_MS });
         return await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
       } finally {
-        await context.close().catch(() => undefined);
+        await page.close().catch(() => undefined);
       }
     } finally {
       release();
@@ -78,7 +78,7 @@ export class PdfPrinter {
 
   async close(): Promise<void> {
     this.closed = true;
-    const browser = await this.browser?.catch(() => undefined);
-    await browser?.close().catch(() => undefined);
+    const launched = await this.browser?.catch(() => undefined);
+    await launched?.browser.close().catch(() => undefined);
   }
 }
