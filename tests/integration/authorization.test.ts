@@ -429,7 +429,7 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(250);
     // Every allowed briefing cell prints a real PDF in Chromium (seconds each on a busy machine).
-  }, 180_000);
+  }, 300_000);
 
   it('refuses a socket without a valid token and subscribes each role only inside its area', async () => {
     const table: [Principal, string, string, string][] = [];
