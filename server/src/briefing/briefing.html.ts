@@ -182,6 +182,7 @@ header { display: flex; justify-content: space-between; align-items: flex-end; b
 header h1 { margin: 0; font-size: 19pt; letter-spacing: 0.04em; }
 header .kicker { color: #c8102e; font-size: 10pt; letter-spacing: 0.1em; }
 header .meta { text-align: right; font-size: 9pt; color: #5b6b80; }
+header > .meta { white-space: nowrap; padding-left: 12px; }
 h2 { font-size: 12pt; margin: 10px 0 6px; padding-left: 8px; border-left: 4px solid #c8102e; }
 h2 .sub { font-size: 9pt; font-weight: normal; color: #5b6b80; margin-left: 6px; }
 .tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; }
