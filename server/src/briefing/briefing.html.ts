@@ -212,7 +212,7 @@ tr.late td { background: #fdf1f2; }
 .bar-cell { width: 28%; vertical-align: middle; }
 .bar { height: 8px; background: #e3e7ed; border-radius: 4px; overflow: hidden; }
 .bar div { height: 100%; background: #c8102e; }
-.two { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+.two { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; align-items: start; }
 table.compact td, table.compact th { padding: 2px 4px; }
 .small, .empty { font-size: 8.5pt; color: #5b6b80; margin: 4px 0 0; }
 .page2 { break-before: page; }
