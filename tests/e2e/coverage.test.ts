@@ -109,6 +109,34 @@ describe('coverage and briefing in the leader mode (Chromium)', () => {
     await expect.poll(() => orangeAround(target), { timeout: TIMEOUT }).toBeLessThanOrEqual(before);
   });
 
+  it('updates the coverage figure live when a community centre of the street is closed in the field', async () => {
+    const kpi = page.locator('[data-testid="coverage-kpi"]');
+    const before = (await api.get(`/api/coverage?region=${street}`)).body as RegionCoverage;
+    // The street's open community centre whose closure uncovers the most of its compounds.
+    const centres = await server.db.query<{ id: string }>(
+      `SELECT id FROM service_centres WHERE level = 'community' AND status = 'open' AND region_code LIKE $1 || '%' ORDER BY id`,
+      [street],
+    );
+    const admin = client(server.url, await login(server.url, 'admin'));
+    let closed: { id: string; uncovered: number } | undefined;
+    for (const { id } of centres) {
+      const { version } = ((await admin.get(`/api/layers/service-centres/${id}`)).body as { properties: { version: number } }).properties;
+      const res = await admin.patch(`/api/layers/service-centres/${id}`, { status: 'closed', version });
+      expect(res.status).toBe(200);
+      const after = (await api.get(`/api/coverage?region=${street}`)).body as RegionCoverage;
+      if (after.uncovered > before.uncovered) {
+        closed = { id, uncovered: after.uncovered };
+        break;
+      }
+      const back = await admin.patch(`/api/layers/service-centres/${id}`, { status: 'open', version: res.body.feature.properties.version });
+      expect(back.status).toBe(200);
+    }
+    expect(closed).toBeDefined();
+    // No reload: the live change refreshes the region's figures, and the coverage with them.
+    await expect.poll(() => kpi.getAttribute('data-uncovered'), { timeout: TIMEOUT }).toBe(String(closed!.uncovered));
+    await page.screenshot({ path: path.join(SHOTS, 'leader-coverage-after-closure.png') });
+  });
+
   it('downloads the briefing PDF from the 打印简报 button', async () => {
     const button = page.locator('[data-testid="briefing-button"]');
     expect(await button.innerText()).toContain('打印简报');
