@@ -6,8 +6,11 @@ set -euo pipefail
 need=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] && [ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 [ -x /usr/bin/chromium ] || need+=(chromium)
-fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
+# Not grep -q: it exits at the first match, fc-list then dies of SIGPIPE and pipefail would reinstall every run.
+fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null || need+=(fonts-noto-cjk)
 command -v redis-server >/dev/null || need+=(redis-server)
+# The printed briefing's PDF is checked with poppler (tests/integration/briefing.test.ts): pdfinfo, pdftotext, pdftoppm.
+command -v pdftoppm >/dev/null && command -v pdfinfo >/dev/null && command -v pdftotext >/dev/null || need+=(poppler-utils)
 # Real GIS clients that read our OGC API and vector tiles (tests/integration/gis-clients.*): GDAL, OWSLib, QGIS.
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 /usr/bin/python3 -c 'import owslib' 2>/dev/null || need+=(python3-owslib)

@@ -59,6 +59,13 @@ import { ogcRoutes } from './ogc/ogc.routes.js';
 import { TilesRepository } from './tiles/tiles.repository.js';
 import { TilesService } from './tiles/tiles.service.js';
 import { tilesRoutes } from './tiles/tiles.routes.js';
+import { CoverageRepository } from './coverage/coverage.repository.js';
+import { CoverageService } from './coverage/coverage.service.js';
+import { coverageRoutes } from './coverage/coverage.routes.js';
+import { BriefingRepository } from './briefing/briefing.repository.js';
+import { BriefingService } from './briefing/briefing.service.js';
+import { PdfPrinter } from './briefing/briefing.printer.js';
+import { briefingRoutes } from './briefing/briefing.routes.js';
 
 const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 
@@ -252,6 +259,12 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(importRoutes, { imports, tmpDir: path.join(config.dataDir, 'tmp'), maxBytes: config.importMaxBytes });
   await app.register(ogcRoutes, { ogc: new OgcService(new OgcRepository(db)) });
   await app.register(tilesRoutes, { tiles: new TilesService(new TilesRepository(db), regions, db.kind) });
+  const coverage = new CoverageService(new CoverageRepository(db), regions, config.coverageDistanceM);
+  await app.register(coverageRoutes, { coverage });
+  // Chromium starts on the first briefing, not here; it closes with the server.
+  const printer = new PdfPrinter(config.chromiumPath);
+  app.addHook('onClose', () => printer.close());
+  await app.register(briefingRoutes, { briefing: new BriefingService({ regions, coverage, campaigns, ledger, repository: new BriefingRepository(db), printer }) });
 
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0];

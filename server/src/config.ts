@@ -32,6 +32,10 @@ export interface Config {
   tileThreshold: number;
   /** Origins allowed cross-origin access (CORS); empty = closed. */
   corsOrigins: string[];
+  /** Walking distance (m) within which a community service centre covers a compound (`?distance=` overrides per request). */
+  coverageDistanceM: number;
+  /** Chromium that prints the region briefing PDF (launched on first use). */
+  chromiumPath: string;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +54,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const corsOrigins = (empty(env.CORS_ORIGINS) ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   const badOrigin = corsOrigins.find((o) => !/^https?:\/\/[^/\s]+$/.test(o));
   if (badOrigin) throw new ConfigError(`CORS_ORIGINS must be comma-separated origins like https://portal.example, got "${badOrigin}"`);
+  const coverageDistanceM = Number(empty(env.COVERAGE_DISTANCE_M) ?? 1000);
+  if (!Number.isFinite(coverageDistanceM) || coverageDistanceM < 100 || coverageDistanceM > 5000) {
+    throw new ConfigError(`COVERAGE_DISTANCE_M must be a number of metres 100–5000, got "${env.COVERAGE_DISTANCE_M}"`);
+  }
   const databaseUrl = empty(env.DATABASE_URL);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   return {
@@ -70,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimit: Math.round(bodyMaxKb * 1024),
     tileThreshold,
     corsOrigins,
+    coverageDistanceM,
+    chromiumPath: empty(env.CHROMIUM_PATH) ?? '/usr/bin/chromium',
     ...overrides,
   };
 }

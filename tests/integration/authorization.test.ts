@@ -90,6 +90,28 @@ const CELLS: Cell[] = [
     outside: all(403),
   },
   {
+    route: 'GET /api/coverage',
+    what: 'service-centre coverage of a region',
+    request: (t) => ({ method: 'GET', path: `/api/coverage?region=${t.region}&distance=800` }),
+    inside: all(200),
+    outside: all(403),
+  },
+  {
+    route: 'GET /api/coverage/uncovered.geojson',
+    what: 'uncovered compounds of a region',
+    request: (t) => ({ method: 'GET', path: `/api/coverage/uncovered.geojson?region=${t.region}` }),
+    inside: all(200),
+    outside: all(403),
+  },
+  {
+    // Printed in the real Chromium for every allowed cell.
+    route: 'GET /api/regions/:code/briefing.pdf',
+    what: "a region's printed briefing",
+    request: (t) => ({ method: 'GET', path: `/api/regions/${t.region}/briefing.pdf` }),
+    inside: all(200),
+    outside: all(403),
+  },
+  {
     route: 'GET /api/layers/:layer',
     what: 'a layer in a region',
     request: (t) => ({ method: 'GET', path: `/api/layers/compounds?region=${t.region}` }),
@@ -463,7 +485,8 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(250);
-  });
+    // Every allowed briefing cell prints a real PDF in Chromium (seconds each on a busy machine).
+  }, 300_000);
 
   it('refuses a socket without a valid token and subscribes each role only inside its area', async () => {
     const table: [Principal, string, string, string][] = [];

@@ -631,6 +631,16 @@ export const zhCN = {
   'ledgerAdmin.entries': '三项清单（{n} 条）',
   'ledgerAdmin.none': '暂无',
   'ledgerAdmin.conflict': '该条目已被他人修改，已刷新为最新内容，请重试',
+  'coverage.title': '党群服务中心覆盖',
+  'coverage.distance': '步行 {m} 米内',
+  'coverage.uncovered': '未覆盖楼院 {n} / {total}',
+  'coverage.error': '覆盖数据加载失败',
+  'coverage.toggle': '服务覆盖盲区',
+  'coverage.hint': '橙圈：{m} 米内没有运行中的社区党群服务中心的楼院；蓝色圆为社区中心步行圈',
+  'briefing.button': '打印简报',
+  'briefing.working': '正在生成简报…',
+  'briefing.unavailable': '简报服务暂不可用，请稍后再试',
+  'briefing.failed': '简报生成失败',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
