@@ -100,7 +100,8 @@ describe('regional Party-building ledger in Chromium', () => {
     await panel.scrollIntoViewIfNeeded();
     await shot(leader, 'ledger-leader-jingbalu.png');
     await shot(leader, 'ledger-panel-jingbalu.png', '[data-testid="ledger-panel"]');
-  });
+    // A cold server and software WebGL on a shared machine: the first page can take a minute by itself.
+  }, 180_000);
 
   it("shows an administrator's new record live in the open leader page", async () => {
     await signIn(admin, '/admin?tab=ledger', 'admin');
@@ -119,5 +120,5 @@ describe('regional Party-building ledger in Chromium', () => {
     await shot(leader, 'ledger-panel-live.png', '[data-testid="ledger-panel"]');
     expect(pageErrors).toEqual([]);
     expect(offsite).toEqual([]);
-  });
+  }, 120_000);
 });
