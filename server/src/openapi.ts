@@ -113,6 +113,7 @@ const TAGS = [
   { name: 'layers', description: 'Point layers: read, status changes, history' },
   { name: 'events', description: 'The event log (catch-up after a reconnect)' },
   { name: 'campaigns', description: 'Campaigns (挂图作战) and their progress' },
+  { name: 'alerts', description: 'Alerts (告警): overdue disputes, stalled campaign grids, closed service centres' },
   { name: 'admin', description: 'User administration' },
   { name: 'search', description: 'Search by name or code' },
   { name: 'export', description: 'CSV and XLSX downloads' },
