@@ -7,15 +7,19 @@ import { LAYER_MODELS } from '../layers/layers.model.js';
 export interface AlertCandidate {
   rule: AlertRule;
   subject: string;
+  /** Which occurrence of the condition (migrations/013_alerts.sql). */
+  episode: string;
   regionCode: string;
   severity: Alert['severity'];
   details: AlertDetails;
 }
 
-/** An unresolved alert, as a rule's re-evaluation needs it (does its condition still hold?). */
-export interface UnresolvedAlert {
+/** An alert as a rule's re-evaluation needs it: does its condition still hold, was this occurrence raised before? */
+export interface KnownAlert {
   id: string;
   subject: string;
+  episode: string;
+  unresolved: boolean;
 }
 
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -62,13 +66,18 @@ export class AlertsRepository {
     return row;
   }
 
-  /** Inserts the alert unless one is unresolved for its rule and subject (then nothing, and undefined). */
+  /**
+   * Inserts the alert unless one is unresolved for its rule and subject, or this occurrence was raised before
+   * (then nothing, and undefined).
+   */
   async raise(q: Queryable, c: AlertCandidate): Promise<Alert | undefined> {
     const [row] = await q.query<Alert>(
-      `INSERT INTO alerts (rule, subject, region_code, severity, details) VALUES ($1, $2, $3, $4, $5::jsonb)
+      `INSERT INTO alerts (rule, subject, episode, region_code, severity, details)
+       SELECT $1, $2, $3, $4, $5, $6::jsonb
+        WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE rule = $1 AND subject = $2 AND episode = $3)
        ON CONFLICT (rule, subject) WHERE resolved_at IS NULL DO NOTHING
        RETURNING ${ALERT_COLUMNS}`,
-      [c.rule, c.subject, c.regionCode, c.severity, JSON.stringify(c.details)],
+      [c.rule, c.subject, c.episode, c.regionCode, c.severity, JSON.stringify(c.details)],
     );
     return row;
   }
@@ -91,8 +100,13 @@ export class AlertsRepository {
     return row;
   }
 
-  async unresolved(rule: AlertRule): Promise<UnresolvedAlert[]> {
-    return this.db.query<UnresolvedAlert>(`SELECT id, subject FROM alerts WHERE rule = $1 AND resolved_at IS NULL`, [rule]);
+  /** The rule's unresolved alerts and every alert of these subjects. */
+  async known(rule: AlertRule, subjects: string[]): Promise<KnownAlert[]> {
+    return this.db.query<KnownAlert>(
+      `SELECT id, subject, episode, resolved_at IS NULL AS unresolved FROM alerts
+        WHERE rule = $1 AND (resolved_at IS NULL OR subject = ANY ($2::text[]))`,
+      [rule, subjects],
+    );
   }
 
   /**
@@ -101,27 +115,27 @@ export class AlertsRepository {
    * `days` maps each mediation level to its limit in days.
    */
   async overdueDisputes(now: Date, days: Record<string, number>): Promise<AlertCandidate[]> {
-    const rows = await this.db.query<{ id: string; name: string; severity: Alert['severity']; regionCode: string; details: AlertDetails }>(
+    const rows = await this.db.query<{ id: string; name: string; severity: Alert['severity']; regionCode: string; episode: string; details: AlertDetails }>(
       `WITH open AS (
          SELECT d.id, d.name, d.severity, d.mediation_level, d.region_code, d.geom,
                 COALESCE((SELECT max(e.at) FROM events AS e
                            WHERE e.layer = 'disputes' AND e.feature_id = d.id AND e.after ? 'mediationLevel'), d.reported_at) AS since
            FROM disputes AS d WHERE d.status = ANY ($1::text[])),
        due AS (SELECT *, since + make_interval(days => ($2::jsonb ->> mediation_level)::integer) AS due_at FROM open)
-       SELECT id, name, severity, region_code AS "regionCode",
+       SELECT id, name, severity, region_code AS "regionCode", mediation_level AS episode,
               jsonb_build_object('name', name, 'layer', 'disputes', 'featureId', id, 'mediationLevel', mediation_level,
                                  'levelSince', ${iso('since')}, 'dueAt', ${iso('due_at')},
                                  'position', jsonb_build_array(ST_X(geom), ST_Y(geom))) AS details
          FROM due WHERE due_at < $3::timestamptz ORDER BY id`,
       [OPEN_DISPUTE_STATUSES, JSON.stringify(days), now.toISOString()],
     );
-    return rows.map((r) => ({ rule: 'dispute_overdue', subject: `disputes/${r.id}`, regionCode: r.regionCode, severity: r.severity, details: r.details }));
+    return rows.map((r) => ({ rule: 'dispute_overdue', subject: `disputes/${r.id}`, episode: r.episode, regionCode: r.regionCode, severity: r.severity, details: r.details }));
   }
 
   /** Service centres whose status is closed; a street centre serves a whole street, so its closure weighs more. */
   async closedCentres(): Promise<AlertCandidate[]> {
-    const rows = await this.db.query<{ id: string; level: string; regionCode: string; details: AlertDetails }>(
-      `SELECT id, level, region_code AS "regionCode",
+    const rows = await this.db.query<{ id: string; level: string; regionCode: string; version: number; details: AlertDetails }>(
+      `SELECT id, level, region_code AS "regionCode", version,
               jsonb_build_object('name', name, 'layer', 'service-centres', 'featureId', id, 'level', level,
                                  'position', jsonb_build_array(ST_X(geom), ST_Y(geom))) AS details
          FROM service_centres WHERE status = 'closed' ORDER BY id`,
@@ -129,6 +143,8 @@ export class AlertsRepository {
     return rows.map((r) => ({
       rule: 'centre_closed',
       subject: `service-centres/${r.id}`,
+      // A status change bumps the version, so the version while closed names this closure.
+      episode: String(r.version),
       regionCode: r.regionCode,
       severity: r.level === 'street' ? 'high' : 'medium',
       details: r.details,
@@ -149,7 +165,7 @@ export class AlertsRepository {
     for (const c of campaigns) {
       if (!isLayerName(c.layer)) continue;
       // The table name comes from LAYER_MODELS, never from input.
-      const rows = await this.db.query<{ grid: string; details: AlertDetails }>(
+      const rows = await this.db.query<{ grid: string; episode: string; details: AlertDetails }>(
         `WITH per_grid AS (
            SELECT left(t.region_code, $3) AS grid,
                   count(*) FILTER (WHERE NOT (t.status = ANY (c.done_statuses))) AS open_targets,
@@ -159,7 +175,7 @@ export class AlertsRepository {
              JOIN ${LAYER_MODELS[c.layer].table} AS t ON t.id = ct.feature_id
             WHERE c.id = $1 AND length(t.region_code) >= $3
             GROUP BY 1, c.starts_at)
-         SELECT g.grid, jsonb_build_object('name', c.name || ' · ' || r.name, 'campaignId', c.id, 'campaignName', c.name,
+         SELECT g.grid, ${iso('g.last_progress')} AS episode, jsonb_build_object('name', c.name || ' · ' || r.name, 'campaignId', c.id, 'campaignName', c.name,
                   'gridCode', g.grid, 'openTargets', g.open_targets, 'lastProgressAt', ${iso('g.last_progress')},
                   'position', jsonb_build_array(ST_X(ST_PointOnSurface(r.geom)), ST_Y(ST_PointOnSurface(r.geom)))) AS details
            FROM per_grid AS g JOIN regions AS r ON r.code = g.grid JOIN campaigns AS c ON c.id = $1
@@ -168,7 +184,7 @@ export class AlertsRepository {
         [c.id, now.toISOString(), gridCodeLength, stallDays],
       );
       for (const r of rows) {
-        out.push({ rule: 'campaign_stalled', subject: `campaigns/${c.id}/${r.grid}`, regionCode: r.grid, severity: 'medium', details: r.details });
+        out.push({ rule: 'campaign_stalled', subject: `campaigns/${c.id}/${r.grid}`, episode: r.episode, regionCode: r.grid, severity: 'medium', details: r.details });
       }
     }
     return out;

@@ -48,8 +48,9 @@ const LIST_LIMIT_DEFAULT = 200;
 /**
  * Alerts (告警): rules evaluated in PostGIS/SQL, at start, on a timer (time alone makes a dispute overdue or a grid
  * stalled) and after each committed change of this process. A rule's condition that holds raises an alert unless
- * one is unresolved for the same subject (a unique index: several processes may evaluate at once); an unresolved
- * alert whose condition no longer holds is resolved by the system. People acknowledge and resolve them. Every
+ * one is unresolved for the same subject (a unique index: several processes may evaluate at once) or this
+ * occurrence of it was raised before (a person resolved it while the condition held on: it stays resolved); an
+ * unresolved alert whose condition no longer holds is resolved by the system. People acknowledge and resolve them. Every
  * raise, ack and resolve commits with its event (layer 'alerts', the alert's region) and is fanned out live.
  */
 export class AlertsService {
@@ -112,18 +113,21 @@ export class AlertsService {
     if (this.stopped) return { raised, resolved };
     for (const rule of rules) {
       const candidates = await this.candidates(rule, now);
-      const holding = new Set(candidates.map((c) => c.subject));
-      const unresolved = await this.alerts.unresolved(rule);
-      const raisedAlready = new Set(unresolved.map((a) => a.subject));
-      for (const c of candidates) {
-        if (raisedAlready.has(c.subject)) continue;
-        const alert = await this.raise(c);
-        if (alert) raised.push(alert);
-      }
-      for (const a of unresolved) {
-        if (holding.has(a.subject)) continue;
+      const key = (a: { subject: string; episode: string }) => `${a.subject}\n${a.episode}`;
+      const holding = new Set(candidates.map(key));
+      const known = await this.alerts.known(rule, candidates.map((c) => c.subject));
+      // Resolves first: a subject whose condition holds again in a new occurrence (a dispute escalated and overdue
+      // at its new level) must have its old alert resolved before the new one can be raised.
+      for (const a of known) {
+        if (!a.unresolved || holding.has(key(a))) continue;
         const alert = await this.resolveBySystem(a.id);
         if (alert) resolved.push(alert);
+      }
+      const raisedBefore = new Set(known.map(key));
+      for (const c of candidates) {
+        if (raisedBefore.has(key(c))) continue;
+        const alert = await this.raise(c);
+        if (alert) raised.push(alert);
       }
     }
     return { raised, resolved };
