@@ -31,6 +31,8 @@ interface Target {
   campaignClosed: string;
   campaignDraft: string;
   user: string;
+  /** A resolved alert in the region (alerts rows). */
+  alertResolved: string;
 }
 interface Request {
   method: string;
@@ -181,6 +183,22 @@ const CELLS: Cell[] = [
     request: (t) => ({ method: 'GET', path: `/api/campaigns/${t.campaignActive}/targets?region=${t.region}` }),
     inside: all(200),
     outside: all(403),
+  },
+  { route: 'GET /api/alerts', what: 'alerts of a region', request: (t) => ({ method: 'GET', path: `/api/alerts?region=${t.region}` }), inside: all(200), outside: all(403) },
+  {
+    // A resolved alert: a user allowed to act on it gets as far as the 409 (wrong state), so nothing changes.
+    route: 'POST /api/alerts/:id/ack',
+    what: 'acknowledge (already resolved)',
+    request: (t) => ({ method: 'POST', path: `/api/alerts/${t.alertResolved}/ack`, json: {} }),
+    inside: [401, 409, 409, 403, 409],
+    outside: all(404),
+  },
+  {
+    route: 'POST /api/alerts/:id/resolve',
+    what: 'resolve (already resolved)',
+    request: (t) => ({ method: 'POST', path: `/api/alerts/${t.alertResolved}/resolve`, json: { resolution: '矩阵' } }),
+    inside: [401, 409, 409, 403, 409],
+    outside: all(404),
   },
   { route: 'GET /api/admin/users', what: 'users of the admin area', request: () => ({ method: 'GET', path: '/api/admin/users' }), inside: adminOnly(200) },
   {
@@ -357,6 +375,11 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
         for (const move of moves) expect((await districtAdmin.post(`/api/campaigns/${created.body.id}/${move}`, undefined)).status).toBe(200);
         return created.body.id as string;
       };
+      const [{ id: alertResolved }] = await server.db.query<{ id: string }>(
+        `INSERT INTO alerts (rule, subject, episode, region_code, severity, resolved_by, resolved_at, resolution)
+         VALUES ('centre_closed', $1, '1', $2, 'medium', 'matrix', now(), 'matrix fixture') RETURNING id`,
+        [`service-centres/matrix-${region}`, region],
+      );
       const user = `matrix-user-${region}-${process.pid}`;
       expect((await districtAdmin.post('/api/admin/users', { username: user, password: PASSWORD, role: 'coordinator', regionCodes: [userGrid] })).status).toBe(201);
       return {
@@ -367,6 +390,7 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
         campaignClosed: await campaign(['open', 'close']),
         campaignDraft: await campaign([]),
         user,
+        alertResolved,
       };
     };
     targets.inside = await make(grid, inside, neighbourGrid);
