@@ -108,6 +108,9 @@ describe('alerts on the wall and in the leader panel', () => {
     expect(await wall.locator(BANNER).innerText()).toContain(centre.name);
     expect(await wall.locator(BANNER).innerText()).toContain('阵地关闭');
     await expect.poll(headerCount).toBe(before + 1);
+    // The centre's own change is news in the feed as before; the alert is not (it has the banner).
+    await expect.poll(() => wall.locator(WALL).getAttribute('data-feed-length')).not.toBe('0');
+    expect(await wall.locator('[data-testid="change-feed"]').innerText()).toContain(centre.name);
     expect(await wall.evaluate((s) => (window as unknown as { __banner: Element }).__banner === document.querySelector(s), BANNER)).toBe(true);
     expect(await wall.evaluate(() => (window as unknown as { __bannerRemoved: number }).__bannerRemoved)).toBe(0);
     await wall.screenshot({ path: path.join(SHOTS, 'wall-banner.png') });

@@ -2,8 +2,10 @@
 import type { Alert, AlertList, AlertQueryState } from '$contract/alerts';
 import { getJson, postJson, type RequestOptions } from './http';
 
-export function fetchAlerts(region: string, state: AlertQueryState = 'active', opts: RequestOptions = {}): Promise<AlertList> {
-  const q = new URLSearchParams({ region, state });
+/** Without `region`: all the user's subtrees (every grid of a coordinator). */
+export function fetchAlerts(region: string | null, state: AlertQueryState = 'active', opts: RequestOptions = {}): Promise<AlertList> {
+  const q = new URLSearchParams({ state });
+  if (region) q.set('region', region);
   return getJson<AlertList>(`/api/alerts?${q}`, opts);
 }
 

@@ -20,8 +20,11 @@ export class AlertsState {
   open: Alert[] = $derived(this.alerts.filter((a) => a.state === 'open'));
   region = $state<string | null>(null);
 
-  /** Loads the region's unresolved alerts (a change that arrives meanwhile is applied on top, by version). */
-  async load(region: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Loads the region's unresolved alerts (null: all the user's subtrees); a change that arrives meanwhile is
+   * applied on top, by version.
+   */
+  async load(region: string | null, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const { alerts } = await fetchAlerts(region, 'active', opts);
     if (region !== this.region) this.alerts = [];
     this.region = region;
