@@ -148,4 +148,40 @@ describe('alerts on the wall and in the leader panel', () => {
     expect(errors).toEqual([]);
     expect(offsite).toEqual([]);
   });
+
+  it("shows a coordinator the alerts of their grid in the field mode's alert list", async () => {
+    const [{ grid }] = await server.db.query<{ grid: string }>(
+      `SELECT region_code AS grid FROM alerts WHERE rule = 'campaign_stalled' AND resolved_at IS NULL ORDER BY region_code LIMIT 1`,
+    );
+    const session = await (
+      await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: `grid-${grid}`, password: DEMO_PASSWORD }),
+      })
+    ).json();
+    const mine = (await client(server.url, session.token).get('/api/alerts')).body as AlertList;
+    expect(mine.alerts.length).toBeGreaterThan(0);
+    expect(mine.alerts.every((a) => a.regionCode.startsWith(grid))).toBe(true);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN' });
+    await refuseOffsite(context, server.url, offsite);
+    await context.addInitScript(
+      ([keys, s]) => {
+        localStorage.setItem(keys.token, s.token);
+        localStorage.setItem(keys.user, JSON.stringify(s.user));
+      },
+      [STORAGE_KEYS, session] as const,
+    );
+    const field = await context.newPage();
+    field.on('pageerror', (e) => errors.push(`field: ${e.message}`));
+    await field.goto(`${server.url}/field`);
+    await field.waitForSelector('[data-testid="field"][data-status="ready"]', { timeout: READY_TIMEOUT });
+    await expect.poll(() => field.locator('[data-testid="alerts-button"]').getAttribute('data-open'), { timeout: 20_000 }).toBe(String(mine.counts.open));
+    await field.click('[data-testid="alerts-button"]');
+    const rows = field.locator('[data-testid="alerts-panel"] li');
+    await expect.poll(() => rows.count()).toBe(mine.alerts.length);
+    expect(await rows.first().innerText()).toContain(mine.alerts[0].details.name);
+    await field.screenshot({ path: path.join(SHOTS, 'field-alerts.png') });
+    expect(errors).toEqual([]);
+  });
 });
