@@ -57,6 +57,10 @@ import { OgcRepository } from './ogc/ogc.repository.js';
 import { OgcService } from './ogc/ogc.service.js';
 import { ogcRoutes } from './ogc/ogc.routes.js';
 import { TilesRepository } from './tiles/tiles.repository.js';
+import { AlertsRepository } from './alerts/alerts.repository.js';
+import { AlertsService } from './alerts/alerts.service.js';
+import { alertsRoutes } from './alerts/alerts.routes.js';
+import type { ChangeMessage } from './contract/events.js';
 import { TilesService } from './tiles/tiles.service.js';
 import { tilesRoutes } from './tiles/tiles.routes.js';
 import { CoverageRepository } from './coverage/coverage.repository.js';
@@ -90,6 +94,7 @@ export interface App {
   app: FastifyInstance;
   db: Db;
   realtime: Realtime;
+  alerts: AlertsService;
 }
 
 /**
@@ -233,16 +238,28 @@ export async function buildApp(config: Config): Promise<App> {
     await redis?.close();
   });
 
-  const layers = new LayersService(db, new LayersRepository(db), eventsRepository, new IdempotencyRepository(), regions, (m) =>
-    realtime.publish(m),
+  const alerts = new AlertsService(
+    new AlertsRepository(db),
+    { db, events: eventsRepository, regions, publish: (m) => realtime.publish(m), log: app.log },
+    config.alerts,
   );
-  const campaigns = new CampaignsService(new CampaignsRepository(db), regions, { db, events: eventsRepository, publish: (m) => realtime.publish(m) });
+  // Writes that may raise or clear an alert: fanned out, then the alert rules they touch are re-evaluated.
+  const publishAndAlert = (m: ChangeMessage) => {
+    realtime.publish(m);
+    alerts.changed(m);
+  };
+  app.addHook('onReady', async () => alerts.start());
+  // Before anything closes: no evaluation may start on a closing database.
+  app.addHook('preClose', () => alerts.stop());
+
+  const layers = new LayersService(db, new LayersRepository(db), eventsRepository, new IdempotencyRepository(), regions, publishAndAlert);
+  const campaigns = new CampaignsService(new CampaignsRepository(db), regions, { db, events: eventsRepository, publish: publishAndAlert });
   const ledger = new LedgerService({ db, ledger: new LedgerRepository(db), regions, events: eventsRepository, publish: (m) => realtime.publish(m) });
   const users = new UsersService(db, new UsersRepository(db), eventsRepository, {
     publish: (m) => realtime.publish(m),
     disconnectUser: (username) => realtime.disconnectUser(username),
   });
-  const imports = new ImportService(db, new ImportRepository(), eventsRepository, openSource, (m) => realtime.publish(m));
+  const imports = new ImportService(db, new ImportRepository(), eventsRepository, openSource, publishAndAlert);
 
   await app.register(healthRoutes, { db, version: pkg.version });
   await app.register(authRoutes, { auth });
@@ -251,6 +268,7 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(layersRoutes, { layers });
   await app.register(eventsRoutes, { events });
   await app.register(campaignsRoutes, { campaigns });
+  await app.register(alertsRoutes, { alerts });
   await app.register(usersRoutes, { users });
   await app.register(ledgerRoutes, { ledger });
   await app.register(searchRoutes, { search: new SearchRepository(db) });
@@ -273,5 +291,5 @@ export async function buildApp(config: Config): Promise<App> {
     return reply.status(404).send({ error: 'not_found', message: `${req.method} ${url} does not exist` });
   });
 
-  return { app, db, realtime };
+  return { app, db, realtime, alerts };
 }

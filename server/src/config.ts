@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { AlertsConfig } from './alerts/alerts.service.js';
 
 /** Runtime configuration. This module is the only reader of process.env (API.md "Configuration"). */
 export interface Config {
@@ -36,6 +37,8 @@ export interface Config {
   coverageDistanceM: number;
   /** Chromium that prints the region briefing PDF (launched on first use). */
   chromiumPath: string;
+  /** Alert rules (server/src/alerts): dispute time limits per mediation level, stall days, evaluation period. */
+  alerts: AlertsConfig;
 }
 
 export class ConfigError extends Error {}
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!Number.isFinite(coverageDistanceM) || coverageDistanceM < 100 || coverageDistanceM > 5000) {
     throw new ConfigError(`COVERAGE_DISTANCE_M must be a number of metres 100–5000, got "${env.COVERAGE_DISTANCE_M}"`);
   }
+  const alerts = alertsConfig(env, empty);
   const databaseUrl = empty(env.DATABASE_URL);
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   return {
@@ -80,6 +84,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     corsOrigins,
     coverageDistanceM,
     chromiumPath: empty(env.CHROMIUM_PATH) ?? '/usr/bin/chromium',
+    alerts,
     ...overrides,
   };
+}
+
+/**
+ * ALERT_DISPUTE_DAYS "community=15,street=30,district=60" (the mediation time limits the sample's deadlines use),
+ * ALERT_STALL_DAYS (default 3), ALERT_EVALUATE_S (default 60; 0 = only at start and after changes).
+ */
+function alertsConfig(env: NodeJS.ProcessEnv, empty: (v: string | undefined) => string | undefined): AlertsConfig {
+  const disputeDays = { community: 15, street: 30, district: 60 };
+  for (const pair of (empty(env.ALERT_DISPUTE_DAYS) ?? '').split(',').filter((p) => p.trim())) {
+    const [level, days] = pair.split('=').map((s) => s.trim());
+    if (!(level in disputeDays) || !/^[1-9][0-9]{0,3}$/.test(days ?? '')) {
+      throw new ConfigError(`ALERT_DISPUTE_DAYS must be like community=15,street=30,district=60, got "${env.ALERT_DISPUTE_DAYS}"`);
+    }
+    disputeDays[level as keyof typeof disputeDays] = Number(days);
+  }
+  const stallDays = Number(empty(env.ALERT_STALL_DAYS) ?? 3);
+  if (!Number.isInteger(stallDays) || stallDays < 1) throw new ConfigError(`ALERT_STALL_DAYS must be a positive integer, got "${env.ALERT_STALL_DAYS}"`);
+  const evaluateS = Number(empty(env.ALERT_EVALUATE_S) ?? 60);
+  if (!(evaluateS >= 0)) throw new ConfigError(`ALERT_EVALUATE_S must be a non-negative number, got "${env.ALERT_EVALUATE_S}"`);
+  return { disputeDays, stallDays, evaluateMs: Math.round(evaluateS * 1000) };
 }

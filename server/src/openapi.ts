@@ -114,6 +114,7 @@ const TAGS = [
   { name: 'events', description: 'The event log (catch-up after a reconnect)' },
   { name: 'campaigns', description: 'Campaigns (挂图作战) and their progress' },
   { name: 'ledger', description: 'The regional Party-building ledger (区域化党建台账): records, three lists, service items, funds' },
+  { name: 'alerts', description: 'Alerts (告警): overdue disputes, stalled campaign grids, closed service centres' },
   { name: 'admin', description: 'User administration' },
   { name: 'search', description: 'Search by name or code' },
   { name: 'export', description: 'CSV and XLSX downloads' },

@@ -34,6 +34,8 @@ interface Target {
   /** A ledger record and a three-list entry of the target's community (or street). */
   ledgerRecord: { id: string; version: number };
   ledgerEntry: { id: string; version: number };
+  /** A resolved alert in the region (alerts rows). */
+  alertResolved: string;
 }
 interface Request {
   method: string;
@@ -206,6 +208,22 @@ const CELLS: Cell[] = [
     request: (t) => ({ method: 'GET', path: `/api/campaigns/${t.campaignActive}/targets?region=${t.region}` }),
     inside: all(200),
     outside: all(403),
+  },
+  { route: 'GET /api/alerts', what: 'alerts of a region', request: (t) => ({ method: 'GET', path: `/api/alerts?region=${t.region}` }), inside: all(200), outside: all(403) },
+  {
+    // A resolved alert: a user allowed to act on it gets as far as the 409 (wrong state), so nothing changes.
+    route: 'POST /api/alerts/:id/ack',
+    what: 'acknowledge (already resolved)',
+    request: (t) => ({ method: 'POST', path: `/api/alerts/${t.alertResolved}/ack`, json: {} }),
+    inside: [401, 409, 409, 403, 409],
+    outside: all(404),
+  },
+  {
+    route: 'POST /api/alerts/:id/resolve',
+    what: 'resolve (already resolved)',
+    request: (t) => ({ method: 'POST', path: `/api/alerts/${t.alertResolved}/resolve`, json: { resolution: '矩阵' } }),
+    inside: [401, 409, 409, 403, 409],
+    outside: all(404),
   },
   { route: 'GET /api/admin/users', what: 'users of the admin area', request: () => ({ method: 'GET', path: '/api/admin/users' }), inside: adminOnly(200) },
   {
@@ -434,6 +452,11 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
       expect(record.status, JSON.stringify(record.body)).toBe(201);
       const entry = await districtAdmin.post('/api/ledger/lists', { list: 'resource', regionCode: ledgerRegion, title: '矩阵资源' });
       expect(entry.status, JSON.stringify(entry.body)).toBe(201);
+      const [{ id: alertResolved }] = await server.db.query<{ id: string }>(
+        `INSERT INTO alerts (rule, subject, episode, region_code, severity, resolved_by, resolved_at, resolution)
+         VALUES ('centre_closed', $1, '1', $2, 'medium', 'matrix', now(), 'matrix fixture') RETURNING id`,
+        [`service-centres/matrix-${region}`, region],
+      );
       const user = `matrix-user-${region}-${process.pid}`;
       expect((await districtAdmin.post('/api/admin/users', { username: user, password: PASSWORD, role: 'coordinator', regionCodes: [userGrid] })).status).toBe(201);
       return {
@@ -446,6 +469,7 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
         user,
         ledgerRecord: { id: record.body.record.id, version: record.body.record.version },
         ledgerEntry: { id: entry.body.entry.id, version: entry.body.entry.version },
+        alertResolved,
       };
     };
     targets.inside = await make(grid, inside, neighbourGrid);

@@ -1,7 +1,7 @@
 import type { LayerName } from './layers.js';
 
-/** Subjects of administrative events in the log (imports, users, campaigns, region boundaries). */
-export type AuditSubject = 'import' | 'users' | 'campaigns' | 'regions';
+/** Subjects of non-point events in the log (imports, users, campaigns, region boundaries; alerts, which carry their region). */
+export type AuditSubject = 'import' | 'users' | 'campaigns' | 'regions' | 'alerts';
 
 /**
  * One row of the append-only event log (API.md "Event"). `before`/`after` are the changed properties; `after` also

@@ -94,6 +94,7 @@ export async function loadSample(db: Db, options: LoadSampleOptions): Promise<Lo
     await insertCampaigns(tx, readJson<SampleCampaign[]>(path.join(dir, 'campaigns.json')), shiftDays);
     const ledger = path.join(dir, 'ledger.json');
     if (fs.existsSync(ledger)) await insertLedger(tx, fs.readFileSync(ledger, 'utf8'), shiftDays, meta.referenceDate);
+    await quietSampleGrids(tx);
     if (demoHash) await insertDemoUsers(tx, demoHash);
     await tx.query(`INSERT INTO app_meta (key, value) VALUES ('sample', $1::jsonb)`, [
       JSON.stringify({ name: meta.name, referenceDate: meta.referenceDate, shiftDays, loadedAt: now.toISOString() }),
@@ -131,6 +132,28 @@ async function insertCampaigns(tx: Queryable, campaigns: SampleCampaign[], shift
       [c.id, c.targetIds],
     );
   }
+}
+
+/** Grids of the sample's renovation campaign whose targets last changed this many days ago (see quietSampleGrids). */
+const QUIET_GRIDS = 3;
+const QUIET_DAYS = 9;
+
+/**
+ * The sample has no history, so every point looks changed at load time and no campaign grid could ever look
+ * stalled in the demo. The three grids of the unmanaged-compound campaign with the most unfinished targets get
+ * their targets' last change QUIET_DAYS ago, so the stalled-campaign alert (server/src/alerts) has something to show.
+ */
+async function quietSampleGrids(tx: Queryable): Promise<void> {
+  await tx.query(
+    `WITH quiet AS (
+       SELECT left(t.region_code, 14) AS grid FROM campaign_targets AS ct JOIN compounds AS t ON t.id = ct.feature_id
+        WHERE ct.campaign_id = 'unmanaged-compounds' AND t.status NOT IN ('done', 'verified') AND length(t.region_code) >= 14
+        GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT $1)
+     UPDATE compounds AS t SET updated_at = now() - make_interval(days => $2::integer)
+       FROM campaign_targets AS ct, quiet
+      WHERE ct.campaign_id = 'unmanaged-compounds' AND ct.feature_id = t.id AND left(t.region_code, 14) = quiet.grid`,
+    [QUIET_GRIDS, QUIET_DAYS],
+  );
 }
 
 /**

@@ -21,6 +21,7 @@ import { fetchChildren, fetchStats } from '../../lib/api/regions';
 import { clientConfig, useTiles } from '../../lib/api/config';
 import { fetchCampaignProgress, fetchEvents, fetchPoint, fetchPoints, type PointFeature } from '../../lib/api/points';
 import { LiveLink, type LiveChange } from '../../lib/state/live.svelte';
+import { AlertsState } from '../../lib/state/alerts.svelte';
 import { PointLayerState, type MapPoint } from '../../lib/state/points.svelte';
 import { RegionNames } from '../../lib/state/region-names.svelte';
 import type { RegionFeature } from '../../lib/state/region.svelte';
@@ -121,6 +122,8 @@ export class WallState {
   ) as Record<MapPointLayer, PointLayerState>;
   readonly live = new LiveLink();
   readonly names = new RegionNames();
+  /** Unresolved alerts of the wall's region (the banner and the header's count). */
+  readonly alerts = new AlertsState();
 
   openDisputes: MapPoint[] = $derived(this.layers.disputes.points.filter(isOpen));
   #overdue: MapPoint[] = [];
@@ -209,9 +212,11 @@ export class WallState {
           : fetchPoints(l, root, undefined, { signal, statuses: large.has(l) ? OPEN_DISPUTE_STATUSES : undefined });
       // The seq baseline comes before the data (see the header comment).
       const { last } = await fetchEvents(0, root, 1, { signal });
-      const [children, campaign, recent, ...layers] = await Promise.all([
+      const [children, campaign, , recent, ...layers] = await Promise.all([
         fetchChildren(root, { signal }),
         this.#fetchCampaign(root, signal),
+        // Alerts are news, not the situation: the wall shows without them if they cannot be read.
+        this.alerts.load(root, { signal }).catch(() => undefined),
         fetchEvents(Math.max(0, last - FEED_MAX), root, FEED_MAX, { signal }),
         ...MAP_POINT_LAYERS.map(load),
       ]);
@@ -227,8 +232,8 @@ export class WallState {
       this.stats = own;
       this.campaign = campaign;
       this.feed = recent.events
-        // As on the live path: administration of users and campaigns is not news for the feed.
-        .filter((e) => e.seq <= last && e.layer !== 'users' && e.layer !== 'campaigns')
+        // As on the live path: administration of users and campaigns is not news for the feed, alerts have the banner.
+        .filter((e) => e.seq <= last && e.layer !== 'users' && e.layer !== 'campaigns' && e.layer !== 'alerts')
         .map((e) => this.#entry(e, this.point(e.layer, e.id)))
         .reverse()
         .slice(0, FEED_MAX);
@@ -292,6 +297,11 @@ export class WallState {
     // may change the progress chart, which the debounced refresh refetches.
     if (change.layer === 'campaigns') return this.scheduleRefresh();
     if (change.layer === 'users') return;
+    // Alerts go to the banner and the header's count, not to the feed.
+    if (change.layer === 'alerts') {
+      this.alerts.apply(change);
+      return;
+    }
     if (change.layer === 'import' || change.layer === 'regions') {
       void this.#reloadLayers();
     }
