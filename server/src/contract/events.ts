@@ -1,7 +1,8 @@
 import type { LayerName } from './layers.js';
 
-/** Subjects of administrative events in the log (imports, users, campaigns, region boundaries). */
-export type AuditSubject = 'import' | 'users' | 'campaigns' | 'regions';
+/** Subjects of events that are not point changes: administration (imports, users, campaigns, region boundaries, district-wide)
+ * and the records of a building group (三会 meetings, 星级 ratings; contract/building-groups.ts), which carry its region. */
+export type AuditSubject = 'import' | 'users' | 'campaigns' | 'regions' | 'meetings' | 'ratings';
 
 /**
  * One row of the append-only event log (API.md "Event"). `before`/`after` are the changed properties; `after` also
@@ -60,6 +61,8 @@ export interface StatusPatch {
   version: number;
   /** Ids (PhotoRef.id) of photos already uploaded for this same point; recorded in the event's `after.photos`. */
   photos?: string[];
+  /** micro-wishes moving to `claimed`: the id of the claiming member unit (required then, refused otherwise). */
+  claimedBy?: string;
 }
 export interface PatchResult {
   feature: GeoJSON.Feature;

@@ -98,6 +98,8 @@ class BucketRollups {
     if (old && old.seq <= seq && Date.now() - old.at < MAX_AGE_MS) {
       touched = new Set();
       for (const e of await this.regions.eventsBetween(old.seq, seq)) {
+        // A building group's meeting or rating changes no counted figure: nothing to count again.
+        if (e.layer === 'meetings' || e.layer === 'ratings') continue;
         if (!isLayerName(e.layer) || !e.regionCode) {
           touched = undefined;
           break;
