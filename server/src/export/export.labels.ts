@@ -20,7 +20,7 @@ export const LAYER_HEADERS: Record<LayerName, Record<string, string>> = {
   'temp-branches': { origin: '依托', projectId: '项目编号', compoundId: '楼院编号', secretary: '书记', members: '党员数', foundedAt: '成立日期', dissolvedAt: '撤销日期' },
   disputes: { category: '类别', severity: '严重程度', mediationLevel: '调解层级', reportedAt: '受理时间', deadline: '办结时限', participants: '参与力量' },
   'member-units': { kind: '单位类型', committee: '所属党委', jointMeetings: '联席会议', agreements: '共建协议', jointServices: '联合服务' },
-  'micro-wishes': { requester: '心愿人', category: '心愿类别', claimedBy: '认领单位编号', claimedAt: '认领时间', fulfilledAt: '实现时间' },
+  'micro-wishes': { requester: '心愿人', category: '心愿类别', claimedBy: '认领单位编号', claimedByName: '认领单位', claimedAt: '认领时间', fulfilledAt: '实现时间' },
 };
 
 export const LAYER_TITLES: Record<LayerName, string> = {

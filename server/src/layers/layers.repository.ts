@@ -30,6 +30,8 @@ export function featureSql(model: LayerModel, status = 't.status'): string {
     `'regionCode', t.region_code`,
     `'updatedAt', ${iso('t.updated_at')}`,
     ...model.columns.map((c) => `'${c.prop}', ${c.sql === 'timestamptz' ? iso(`t.${c.column}`) : `t.${c.column}`}`),
+    // A claimed wish names its member unit, for people (the id alone means nothing on a card or in an export).
+    ...(model.name === 'micro-wishes' ? [`'claimedByName', (SELECT m.name FROM member_units AS m WHERE m.id = t.claimed_by)`] : []),
   ];
   return `json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
                             'properties', json_build_object(${props.join(', ')}))`;

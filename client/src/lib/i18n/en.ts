@@ -185,6 +185,7 @@ export const en: Catalogue = {
   'leader2.filter.category': 'Category',
   'leader2.attr.requester': 'Asked by',
   'leader2.attr.claimedBy': 'Claimed by',
+  'leader2.attr.claimedByName': 'Claimed by',
   'leader2.attr.claimedAt': 'Claimed at',
   'leader2.attr.fulfilledAt': 'Fulfilled at',
   'leader2.value.kind.commercial': 'Commercial estate',

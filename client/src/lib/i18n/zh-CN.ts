@@ -186,6 +186,7 @@ export const zhCN = {
   'leader2.filter.category': '类别',
   'leader2.attr.requester': '心愿人',
   'leader2.attr.claimedBy': '认领单位',
+  'leader2.attr.claimedByName': '认领单位',
   'leader2.attr.claimedAt': '认领时间',
   'leader2.attr.fulfilledAt': '实现时间',
   'leader2.value.kind.commercial': '商品房小区',

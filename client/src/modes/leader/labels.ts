@@ -35,7 +35,7 @@ export const DETAIL_ATTRIBUTES: Record<LayerName, readonly string[]> = {
   'temp-branches': ['origin', 'secretary', 'members', 'foundedAt', 'dissolvedAt', 'projectId', 'compoundId'],
   disputes: ['category', 'severity', 'mediationLevel', 'reportedAt', 'deadline', 'participants'],
   'member-units': ['kind', 'committee', 'jointMeetings', 'agreements', 'jointServices'],
-  'micro-wishes': ['category', 'requester', 'claimedBy', 'claimedAt', 'fulfilledAt'],
+  'micro-wishes': ['category', 'requester', 'claimedByName', 'claimedAt', 'fulfilledAt'],
 };
 
 /** Attributes whose values are codes with a catalogue entry under `leader2.value.<prop>.`. */
