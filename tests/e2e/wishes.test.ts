@@ -23,6 +23,7 @@ describe('micro-wishes and building groups in Chromium', { timeout: 180_000 }, (
   let phoneContext: BrowserContext;
   let leader: Page;
   let phone: Page;
+  let wall: Page;
   let wish: { id: string; name: string; grid: string };
   let userDataDir: string;
   const pageErrors: string[] = [];
@@ -58,7 +59,8 @@ describe('micro-wishes and building groups in Chromium', { timeout: 180_000 }, (
     phoneContext = await browser.newContext({ locale: 'zh-CN', ...PHONE });
     leader = await leaderContext.newPage();
     phone = await phoneContext.newPage();
-    for (const p of [leader, phone]) p.on('pageerror', (e) => pageErrors.push(e.message));
+    wall = await (await browser.newContext({ locale: 'zh-CN', viewport: { width: 1920, height: 1080 } })).newPage();
+    for (const p of [leader, phone, wall]) p.on('pageerror', (e) => pageErrors.push(e.message));
   });
 
   afterAll(async () => {
@@ -81,6 +83,11 @@ describe('micro-wishes and building groups in Chromium', { timeout: 180_000 }, (
     expect(await status.innerText()).toBe('待认领');
     await leader.waitForSelector(READY, { timeout: READY_TIMEOUT });
     await shot('wishes-leader-before.png', leader);
+    // An unattended wall as well: the wishes on its map and legend, the claim in its live feed.
+    await wall.goto(`${server.url}/wall?token=${encodeURIComponent(await login(server.url, 'display'))}`);
+    await wall.waitForSelector('[data-testid="wall"][data-status="ready"]', { timeout: READY_TIMEOUT });
+    await wall.waitForSelector('[data-testid="wall"][data-live-status="live"]', { timeout: READY_TIMEOUT });
+    await wall.waitForSelector('[data-layer-toggle="micro-wishes"][aria-pressed="true"]');
 
     // The coordinator, on a phone: the micro-wishes list, the wish's sheet, a member unit, 已认领.
     await signIn(phone, `grid-${wish.grid}`, `${server.url}/field`);
@@ -107,6 +114,10 @@ describe('micro-wishes and building groups in Chromium', { timeout: 180_000 }, (
     expect(feature.properties).toMatchObject({ status: 'claimed', claimedBy: unit });
     await leader.waitForTimeout(500);
     await shot('wishes-leader-after.png', leader);
+    const entry = wall.locator(`[data-testid="change-feed"] li[data-layer="micro-wishes"][data-feature-id="${wish.id}"]`);
+    await entry.waitFor({ timeout: 20_000 });
+    expect((await entry.innerText()).replace(/\s+/g, ' ')).toContain('待认领 → 已认领');
+    await shot('wishes-wall.png', wall);
   });
 
   it('a coordinator posts a new wish and records a meeting and a rating for a building group of their grid', async () => {
