@@ -226,7 +226,7 @@ describe.each(BACKENDS)('micro-wishes on %s', (backend) => {
     }
   });
 
-  it('is a layer like the others: OGC collection, vector tiles, CSV export and search', async () => {
+  it('is a layer like the others: OGC collection, vector tiles and CSV export', async () => {
     const collection = await leader.get('/ogc/collections/micro-wishes/items?limit=100');
     expect(collection.status).toBe(200);
     expect(collection.body.numberMatched).toBeGreaterThanOrEqual(60);
