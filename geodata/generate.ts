@@ -58,7 +58,7 @@ export interface SampleData {
   report: PartitionReport;
 }
 
-export const LAYER_FILES = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units'] as const;
+export const LAYER_FILES = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units', 'micro-wishes'] as const;
 
 export function generate(options: GenerateOptions = {}): SampleData {
   const seed = options.seed ?? DEFAULT_SEED;

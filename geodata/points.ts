@@ -18,6 +18,7 @@ import {
 import { apportion } from './apportion.js';
 import type { Region, RegionTree } from './regions.js';
 import { stream, type Rng } from './rng.js';
+import { buildMicroWishes } from './wishes.js';
 
 export interface PointFeature<P = Record<string, unknown>> {
   type: 'Feature';
@@ -44,6 +45,7 @@ export interface PointLayers {
   'temp-branches': PointFeature[];
   disputes: PointFeature[];
   'member-units': PointFeature[];
+  'micro-wishes': PointFeature[];
 }
 
 const DAY = 86_400_000;
@@ -122,6 +124,7 @@ export function buildPoints(tree: RegionTree, seed: number, scale: number): { la
   const tempBranches = buildTempBranches(projects, compounds, stream(seed, 'layer', 'temp-branches'));
   const disputes = buildDisputes(place, stream(seed, 'layer', 'disputes'), scale);
   const memberUnits = buildMemberUnits(tree, place, stream(seed, 'layer', 'member-units'), scale);
+  const wishRng = stream(seed, 'layer', 'micro-wishes');
   const layers: PointLayers = {
     compounds,
     'service-centres': serviceCentres,
@@ -129,6 +132,7 @@ export function buildPoints(tree: RegionTree, seed: number, scale: number): { la
     'temp-branches': tempBranches,
     disputes,
     'member-units': memberUnits,
+    'micro-wishes': buildMicroWishes(place.bgs, (bg) => place.point(bg as Region, wishRng), memberUnits, wishRng, scale),
   };
   return { layers, campaigns: buildCampaigns(compounds, disputes) };
 }

@@ -56,6 +56,9 @@ import { openSource } from './importers/readers/index.js';
 import { OgcRepository } from './ogc/ogc.repository.js';
 import { OgcService } from './ogc/ogc.service.js';
 import { ogcRoutes } from './ogc/ogc.routes.js';
+import { BuildingGroupsRepository } from './building-groups/building-groups.repository.js';
+import { BuildingGroupsService } from './building-groups/building-groups.service.js';
+import { buildingGroupsRoutes } from './building-groups/building-groups.routes.js';
 import { TilesRepository } from './tiles/tiles.repository.js';
 import { AlertsRepository } from './alerts/alerts.repository.js';
 import { AlertsService } from './alerts/alerts.service.js';
@@ -276,6 +279,9 @@ export async function buildApp(config: Config): Promise<App> {
   await app.register(photosRoutes, { photos: new PhotosService(db, new PhotosRepository(db), new PhotoFiles(config.dataDir), layers) });
   await app.register(importRoutes, { imports, tmpDir: path.join(config.dataDir, 'tmp'), maxBytes: config.importMaxBytes });
   await app.register(ogcRoutes, { ogc: new OgcService(new OgcRepository(db)) });
+  await app.register(buildingGroupsRoutes, {
+    buildingGroups: new BuildingGroupsService(db, new BuildingGroupsRepository(db), eventsRepository, regions, (m) => realtime.publish(m)),
+  });
   await app.register(tilesRoutes, { tiles: new TilesService(new TilesRepository(db), regions, db.kind) });
   const coverage = new CoverageService(new CoverageRepository(db), regions, config.coverageDistanceM);
   await app.register(coverageRoutes, { coverage });

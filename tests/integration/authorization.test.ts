@@ -36,6 +36,10 @@ interface Target {
   ledgerEntry: { id: string; version: number };
   /** A resolved alert in the region (alerts rows). */
   alertResolved: string;
+  /** A building group of the region (meetings, ratings), a location inside it and an open micro-wish. */
+  buildingGroup: string;
+  inner: { lon: number; lat: number };
+  wish: string;
 }
 interface Request {
   method: string;
@@ -141,6 +145,50 @@ const CELLS: Cell[] = [
     request: (t) => ({ method: 'PATCH', path: `/api/layers/compounds/${t.point.id}`, json: { status: 'pending', version: t.point.version + 1000 } }),
     inside: [401, 409, 409, 403, 409],
     outside: all(404),
+  },
+  {
+    // A display may not write; anyone else may create inside their area (a coordinator in their grid).
+    route: 'POST /api/layers/:layer',
+    what: 'a new micro-wish',
+    request: (t) => ({ method: 'POST', path: '/api/layers/micro-wishes', json: { name: `矩阵心愿 ${++serial}`, requester: '1号楼', category: 'other', ...t.inner } }),
+    inside: [401, 201, 201, 403, 201],
+    outside: [401, 403, 403, 403, 403],
+  },
+  {
+    route: 'GET /api/layers/:layer/:id/claimants',
+    what: "a wish's possible claimants (outside = 404, as unknown)",
+    request: (t) => ({ method: 'GET', path: `/api/layers/micro-wishes/${t.wish}/claimants` }),
+    inside: all(200),
+    outside: all(404),
+  },
+  {
+    route: 'GET /api/regions/:code/meetings',
+    what: "a region's 三会 meetings",
+    request: (t) => ({ method: 'GET', path: `/api/regions/${t.buildingGroup}/meetings` }),
+    inside: all(200),
+    outside: all(403),
+  },
+  {
+    // Administrators and the grid's coordinator; leaders and displays read only.
+    route: 'POST /api/regions/:code/meetings',
+    what: 'record a meeting',
+    request: (t) => ({ method: 'POST', path: `/api/regions/${t.buildingGroup}/meetings`, json: { kind: 'review', heldOn: '2026-01-05', topic: '矩阵', attendees: 5 } }),
+    inside: [401, 201, 403, 403, 201],
+    outside: [401, 403, 403, 403, 403],
+  },
+  {
+    route: 'GET /api/regions/:code/ratings',
+    what: "a building group's star ratings",
+    request: (t) => ({ method: 'GET', path: `/api/regions/${t.buildingGroup}/ratings` }),
+    inside: all(200),
+    outside: all(403),
+  },
+  {
+    route: 'POST /api/regions/:code/ratings',
+    what: 'rate a building group (backdated: the current rating stays)',
+    request: (t) => ({ method: 'POST', path: `/api/regions/${t.buildingGroup}/ratings`, json: { stars: 2, ratedOn: '2001-01-01', reason: '矩阵' } }),
+    inside: [401, 201, 403, 403, 201],
+    outside: [401, 403, 403, 403, 403],
   },
   {
     route: 'POST /api/layers/:layer/:id/photos',
@@ -459,7 +507,17 @@ describe.each(BACKENDS)('authorisation matrix on %s', (backend) => {
       );
       const user = `matrix-user-${region}-${process.pid}`;
       expect((await districtAdmin.post('/api/admin/users', { username: user, password: PASSWORD, role: 'coordinator', regionCodes: [userGrid] })).status).toBe(201);
+      const [group] = await server.db.query<{ code: string; lon: number; lat: number }>(
+        `SELECT code, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM regions
+          WHERE level = 'building_group' AND code LIKE $1 || '%' ORDER BY code LIMIT 1`,
+        [region],
+      );
+      const wish = await districtAdmin.post('/api/layers/micro-wishes', { name: '矩阵心愿', requester: '1号楼', category: 'other', lon: group.lon, lat: group.lat });
+      expect(wish.status, JSON.stringify(wish.body)).toBe(201);
       return {
+        buildingGroup: group.code,
+        inner: { lon: group.lon, lat: group.lat },
+        wish: wish.body.feature.id,
         region,
         point: { id: p.id, lon: p.lon, lat: p.lat, version: p.version },
         photo: ((await photo.json()) as { id: string }).id,

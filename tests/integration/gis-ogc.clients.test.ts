@@ -22,7 +22,7 @@ function requireClients() {
   if (missing.length) throw new Error(`GIS clients missing: ${missing.join(', ')}. Run \`npm test\` (installs gdal-bin, python3-owslib, python3-qgis).`);
 }
 
-const ALL = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units', 'regions-street', 'regions-community', 'regions-grid', 'regions-building-group'];
+const ALL = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units', 'micro-wishes', 'regions-street', 'regions-community', 'regions-grid', 'regions-building-group'];
 
 describe('GIS clients read /ogc (postgres)', () => {
   let server: TestServer;

@@ -425,7 +425,8 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       const [{ n: inBuildingGroups }] = await server.db.query(
         `SELECT (SELECT count(*) FROM compounds WHERE length(region_code) = 16) + (SELECT count(*) FROM disputes WHERE length(region_code) = 16)
               + (SELECT count(*) FROM service_centres WHERE length(region_code) = 16) + (SELECT count(*) FROM projects WHERE length(region_code) = 16)
-              + (SELECT count(*) FROM temp_branches WHERE length(region_code) = 16) + (SELECT count(*) FROM member_units WHERE length(region_code) = 16) AS n`,
+              + (SELECT count(*) FROM temp_branches WHERE length(region_code) = 16) + (SELECT count(*) FROM member_units WHERE length(region_code) = 16)
+              + (SELECT count(*) FROM micro_wishes WHERE length(region_code) = 16) AS n`,
       );
       const [kept] = await server.db.query(`SELECT party_org FROM regions WHERE code = '41010500100101'`);
       const grids = sampleGrids();
@@ -438,6 +439,8 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       });
       expect(inBuildingGroups).toBeGreaterThan(0);
       expect(Object.fromEntries(await levelCounts())).toEqual({ ...counts, 14: grids.length, 16: undefined });
+      // The building groups' meetings and ratings went with them.
+      expect((await server.db.query(`SELECT (SELECT count(*) FROM building_group_meetings) + (SELECT count(*) FROM star_ratings) AS n`))[0].n).toBe(0);
       const [first] = await server.db.query(`SELECT name, party_org FROM regions WHERE code = $1`, [grids[0].properties!.code]);
       expect(first.name).toBe('重新划定的第一网格');
       expect(kept.party_org).toEqual(first.party_org); // figures the boundary file does not carry are kept

@@ -63,7 +63,7 @@ describe.each(BACKENDS)('OGC API – Features on %s', (backend) => {
     const { collections, links } = await res.json();
     expect(link(links, 'self')).toBeDefined();
     expect(collections.map((c: { id: string }) => c.id)).toEqual([
-      'compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units', ...REGION_COLLECTIONS,
+      'compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units', 'micro-wishes', ...REGION_COLLECTIONS,
     ]);
     for (const c of collections) {
       expect(c).toMatchObject({ title: expect.any(String), description: expect.any(String), itemType: 'feature', crs: [CRS84] });

@@ -100,7 +100,7 @@ describe.each(BACKENDS)('sample district on %s', (backend) => {
     );
     expect(missing).toEqual([]);
     const [geomColumns] = await db.query(`SELECT count(*) AS n FROM geometry_columns WHERE f_table_schema = 'public'`);
-    expect(geomColumns.n).toBe(7);
+    expect(geomColumns.n).toBe(8); // regions and the seven point layers
   });
 
   it('loads idempotently: a second load changes nothing', async () => {

@@ -1,7 +1,8 @@
 import type { LayerName } from './layers.js';
 
-/** Subjects of non-point events in the log (imports, users, campaigns, region boundaries; alerts, which carry their region). */
-export type AuditSubject = 'import' | 'users' | 'campaigns' | 'regions' | 'alerts';
+/** Subjects of events that are not point changes: administration (imports, users, campaigns, region boundaries),
+ * alerts, and the records of a building group (三会 meetings, 星级 ratings; contract/building-groups.ts), which carry their region. */
+export type AuditSubject = 'import' | 'users' | 'campaigns' | 'regions' | 'alerts' | 'meetings' | 'ratings';
 
 /**
  * One row of the append-only event log (API.md "Event"). `before`/`after` are the changed properties; `after` also
@@ -63,6 +64,8 @@ export interface StatusPatch {
   version: number;
   /** Ids (PhotoRef.id) of photos already uploaded for this same point; recorded in the event's `after.photos`. */
   photos?: string[];
+  /** micro-wishes moving to `claimed`: the id of the claiming member unit (required then, refused otherwise). */
+  claimedBy?: string;
 }
 export interface PatchResult {
   feature: GeoJSON.Feature;

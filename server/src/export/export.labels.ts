@@ -20,6 +20,7 @@ export const LAYER_HEADERS: Record<LayerName, Record<string, string>> = {
   'temp-branches': { origin: '依托', projectId: '项目编号', compoundId: '楼院编号', secretary: '书记', members: '党员数', foundedAt: '成立日期', dissolvedAt: '撤销日期' },
   disputes: { category: '类别', severity: '严重程度', mediationLevel: '调解层级', reportedAt: '受理时间', deadline: '办结时限', participants: '参与力量' },
   'member-units': { kind: '单位类型', committee: '所属党委' },
+  'micro-wishes': { requester: '心愿人', category: '心愿类别', claimedBy: '认领单位编号', claimedByName: '认领单位', claimedAt: '认领时间', fulfilledAt: '实现时间' },
 };
 
 export const LAYER_TITLES: Record<LayerName, string> = {
@@ -29,6 +30,7 @@ export const LAYER_TITLES: Record<LayerName, string> = {
   'temp-branches': '临时党支部',
   disputes: '矛盾纠纷',
   'member-units': '区域化党建成员单位',
+  'micro-wishes': '微心愿',
 };
 
 /** Status labels per layer, worded as the dashboard shows them. */
@@ -39,6 +41,7 @@ export const STATUS_LABELS: Record<LayerName, Record<string, string>> = {
   'temp-branches': { active: '运行中', dissolved: '已撤销' },
   disputes: { reported: '已上报', accepted: '已受理', mediating: '调解中', resolved: '已化解', escalated: '已上交', referred: '已移交' },
   'member-units': { active: '在册', inactive: '停用' },
+  'micro-wishes': { open: '待认领', claimed: '已认领', fulfilled: '已实现', cancelled: '已取消' },
 };
 
 /** Chinese labels of other coded values, by property; booleans are 是/否. Unknown values pass through as they are. */
@@ -50,7 +53,11 @@ export const VALUE_LABELS: Record<string, Record<string, string>> = {
   tier: { street: '街道中心', '500': '500㎡', '1000': '1000㎡' },
   type: { old_compound_renovation: '老旧小区改造', back_street: '背街小巷整治', urban_village: '城中村改造', property_management: '物业管理' },
   origin: { project: '项目一线', compound: '无主管楼院' },
-  category: { neighbour: '邻里纠纷', property: '物业纠纷', family: '婚姻家庭', labour: '劳动争议', land: '土地房屋', other: '其他' },
+  category: {
+    neighbour: '邻里纠纷', property: '物业纠纷', family: '婚姻家庭', labour: '劳动争议', land: '土地房屋', other: '其他',
+    // micro-wishes (微心愿)
+    elderly: '助老', students: '助学', hardship: '助困', disabled: '助残', environment: '环境美化', culture: '文体活动',
+  },
   severity: { low: '低', medium: '中', high: '高' },
   mediationLevel: { community: '社区调委会', street: '街道调委会', district: '区调解中心' },
   committee: { street: '街道区域化党工委', community: '社区区域化党委' },

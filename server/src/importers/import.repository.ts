@@ -174,6 +174,11 @@ export class ImportRepository {
        SELECT count(*)::int AS n FROM i`,
       [level],
     );
+    // A building group's meetings and ratings (migration 012) go with it; those of codes that stay are kept. The
+    // event log still holds every one of them.
+    for (const table of ['building_group_meetings', 'star_ratings']) {
+      await tx.query(`DELETE FROM ${table} AS t WHERE NOT EXISTS (SELECT 1 FROM regions AS r WHERE r.code = t.region_code)`);
+    }
     return { removed: removed.level, removedDeeper: removed.deeper, inserted: inserted.n };
   }
 

@@ -1,4 +1,4 @@
-import { TRANSITIONS, type LayerName } from '../contract/layers.js';
+import { TRANSITIONS, WISH_CATEGORIES, type LayerName } from '../contract/layers.js';
 import { badRequest } from '../errors.js';
 
 /** How a wire property maps to a column. `sql` is the column's type, used to cast values read from JSON. */
@@ -96,10 +96,22 @@ export const LAYER_MODELS: Record<LayerName, LayerModel> = {
       col('committee', 'committee', 'text', { values: ['street', 'community'], required: true }),
     ],
   },
+  // 微心愿 (migrations/012): the feature's name is the wish's title.
+  'micro-wishes': {
+    name: 'micro-wishes',
+    table: 'micro_wishes',
+    columns: [
+      col('requester', 'requester', 'text', { default: "''" }),
+      col('category', 'category', 'text', { values: WISH_CATEGORIES, required: true }),
+      col('claimedBy', 'claimed_by', 'text', { references: 'member-units' }),
+      col('claimedAt', 'claimed_at', 'timestamptz'),
+      col('fulfilledAt', 'fulfilled_at', 'timestamptz'),
+    ],
+  },
 };
 
 /** Layers in the order their rows may be inserted (temporary branches refer to projects and compounds). */
-export const LAYER_LOAD_ORDER: LayerName[] = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units'];
+export const LAYER_LOAD_ORDER: LayerName[] = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'member-units', 'micro-wishes'];
 
 /** A `status=a,b` filter of a layer (layers and tiles), or a 400 naming the unknown statuses and the known ones. */
 export function parseStatuses(layer: LayerName, text: string): string[] {

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import { LAYER_MODELS, type LayerModel } from './layers.model.js';
-import type { LayerName } from '../contract/layers.js';
+import type { Claimant, LayerName, WishCreate } from '../contract/layers.js';
 
 /** Timestamps in built JSON as ISO-8601 UTC, like the rest of the wire (db.ts normalises plain columns). */
 export const iso = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -30,6 +30,8 @@ export function featureSql(model: LayerModel, status = 't.status'): string {
     `'regionCode', t.region_code`,
     `'updatedAt', ${iso('t.updated_at')}`,
     ...model.columns.map((c) => `'${c.prop}', ${c.sql === 'timestamptz' ? iso(`t.${c.column}`) : `t.${c.column}`}`),
+    // A claimed wish names its member unit, for people (the id alone means nothing on a card or in an export).
+    ...(model.name === 'micro-wishes' ? [`'claimedByName', (SELECT m.name FROM member_units AS m WHERE m.id = t.claimed_by)`] : []),
   ];
   return `json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json,
                             'properties', json_build_object(${props.join(', ')}))`;
@@ -107,6 +109,47 @@ export class LayersRepository {
       [layer, id, photoIds],
     );
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Where a new point would go: its deepest covering region (null outside the district, by assign_region()'s rule)
+   * and whether it lies inside any of the given regions (the spatial write check).
+   */
+  async placeOf(tx: Queryable, lon: number, lat: number, regionCodes: string[]): Promise<{ regionCode: string | null; inside: boolean }> {
+    const [row] = await tx.query<{ regionCode: string | null; inside: boolean }>(
+      `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS geom)
+       SELECT (SELECT r.code FROM regions AS r WHERE ST_Covers(r.geom, p.geom) ORDER BY length(r.code) DESC, r.code LIMIT 1) AS "regionCode",
+              EXISTS (SELECT 1 FROM regions AS r WHERE r.code = ANY ($3::text[]) AND ST_Covers(r.geom, p.geom)) AS inside
+         FROM p`,
+      [lon, lat, regionCodes],
+    );
+    return row;
+  }
+
+  /** A new open micro-wish (its region set by assign_region()), as a Feature. */
+  async insertWish(tx: Queryable, w: WishCreate): Promise<GeoJSON.Feature> {
+    const model = LAYER_MODELS['micro-wishes'];
+    const [row] = await tx.query<{ feature: GeoJSON.Feature }>(
+      `WITH t AS (INSERT INTO micro_wishes (name, requester, category, status, geom)
+                  VALUES ($1, $2, $3, 'open', ST_SetSRID(ST_MakePoint($4, $5), 4326)) RETURNING *)
+       SELECT ${featureSql(model)} AS feature FROM t`,
+      [w.name, w.requester, w.category, w.lon, w.lat],
+    );
+    return row.feature;
+  }
+
+  /** Active member units of a street's regional committees (street and community level): who may claim its wishes. */
+  async claimants(streetCode: string, tx: Queryable = this.db): Promise<Claimant[]> {
+    return tx.query<Claimant>(
+      `SELECT id, name, kind, committee, region_code AS "regionCode" FROM member_units
+        WHERE region_code LIKE $1 || '%' AND status = 'active' ORDER BY committee DESC, name, id`,
+      [streetCode],
+    );
+  }
+
+  async isClaimant(tx: Queryable, memberUnitId: string, streetCode: string): Promise<boolean> {
+    const rows = await tx.query(`SELECT 1 FROM member_units WHERE id = $1 AND region_code LIKE $2 || '%' AND status = 'active'`, [memberUnitId, streetCode]);
+    return rows.length > 0;
   }
 
   async updateStatus(tx: Queryable, layer: LayerName, id: string, status: string, changes: ColumnChange[] = []): Promise<GeoJSON.Feature> {

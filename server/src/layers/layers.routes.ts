@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { StatusPatch } from '../contract/events.js';
-import { LAYERS } from '../contract/layers.js';
+import { CREATABLE_LAYERS, LAYERS, WISH_CATEGORIES, type WishCreate } from '../contract/layers.js';
 import { parseStatuses } from './layers.model.js';
 import { badRequest } from '../errors.js';
 import { BEARER, errors, geoJson } from '../openapi.js';
@@ -122,11 +122,72 @@ export async function layersRoutes(app: FastifyInstance, { layers }: { layers: L
               uniqueItems: true,
               items: { type: 'string', pattern: '^[0-9a-f]{64}$' },
             },
+            claimedBy: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 100,
+              description: 'micro-wishes moving to "claimed" only, and required then: the claiming member unit (GET …/claimants)',
+            },
           },
         },
         response: { 200: patchResult, ...errors(400, 401, 403, 404, 409) },
       },
     },
     (req) => layers.patchStatus(req.user, req.params.layer, req.params.id, req.body, req.headers['idempotency-key']),
+  );
+
+  app.post<{ Params: { layer: string }; Body: WishCreate; Headers: { 'idempotency-key'?: string } }>(
+    '/api/layers/:layer',
+    {
+      schema: {
+        summary: `Create a point (layers: ${CREATABLE_LAYERS.join(', ')}; it starts open) at a location inside your area`,
+        description:
+          'Checked in this order: 401 → 400 malformed → 404 unknown layer → 405 a layer whose points come only from imports → 400 outside_district → 403 outside your area (spatially) or a display account. The answer is the new feature and the seq of its `create` event.',
+        tags: ['layers'],
+        security: BEARER,
+        params: { type: 'object', required: ['layer'], properties: { layer: { type: 'string' } } },
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 200 } } },
+        body: {
+          type: 'object',
+          required: ['name', 'requester', 'category', 'lon', 'lat'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 100, description: 'the wish in a few words (its title)' },
+            requester: { type: 'string', minLength: 1, maxLength: 40, description: 'a short label of who asked (e.g. "3号楼 王阿姨"), no personal data' },
+            category: { type: 'string', enum: [...WISH_CATEGORIES] },
+            lon: { type: 'number', minimum: -180, maximum: 180 },
+            lat: { type: 'number', minimum: -90, maximum: 90 },
+            note: { type: 'string', maxLength: 1000 },
+          },
+        },
+        response: { 201: patchResult, ...errors(400, 401, 403, 404, 405) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await layers.create(req.user, req.params.layer, req.body, req.headers['idempotency-key'])),
+  );
+
+  app.get<{ Params: { layer: string; id: string } }>(
+    '/api/layers/:layer/:id/claimants',
+    {
+      schema: {
+        summary: 'Member units that may claim a micro-wish: the active units of its street’s regional committees',
+        tags: ['layers'],
+        security: BEARER,
+        params: layerParams,
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'name', 'kind', 'committee', 'regionCode'],
+              additionalProperties: true,
+              properties: { id: { type: 'string' }, name: { type: 'string' }, kind: { type: 'string' }, committee: { type: 'string' }, regionCode: { type: 'string' } },
+            },
+          },
+          ...errors(400, 401, 404),
+        },
+      },
+    },
+    (req) => layers.claimants(req.user, req.params.layer, req.params.id),
   );
 }

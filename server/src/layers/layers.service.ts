@@ -1,8 +1,8 @@
 import type { Db, Queryable } from '../db/db.js';
 import type { SessionUser } from '../contract/auth.js';
 import type { ChangeEvent, ChangeMessage, PatchResult, StatusPatch } from '../contract/events.js';
-import { TRANSITIONS, isLayerName, type LayerName } from '../contract/layers.js';
-import { AppError, notFound } from '../errors.js';
+import { CREATABLE_LAYERS, TRANSITIONS, isLayerName, type Claimant, type LayerName, type WishCreate } from '../contract/layers.js';
+import { AppError, badRequest, notFound } from '../errors.js';
 import { assertCanRead, canRead, userRoots } from '../auth/auth.service.js';
 import type { RegionsService } from '../regions/regions.service.js';
 import type { EventsRepository } from '../events/events.repository.js';
@@ -21,8 +21,15 @@ export function allowedNext(layer: LayerName, props: Props): string[] {
   return next;
 }
 
-/** Columns that follow a status change, so the feature stays consistent (progress, dates, mediation level). */
-function followingChanges(layer: LayerName, props: Props, status: string): ColumnChange[] {
+/** Columns that follow a status change, so the feature stays consistent (progress, dates, mediation level, claims). */
+function followingChanges(layer: LayerName, props: Props, status: string, patch: StatusPatch): ColumnChange[] {
+  if (layer === 'micro-wishes') {
+    const now = new Date().toISOString();
+    if (status === 'claimed') return [{ column: 'claimed_by', value: patch.claimedBy }, { column: 'claimed_at', value: now }];
+    // Released: the wish waits for another unit.
+    if (status === 'open') return [{ column: 'claimed_by', value: null }, { column: 'claimed_at', value: null }];
+    if (status === 'fulfilled') return [{ column: 'fulfilled_at', value: now }];
+  }
   if (layer === 'disputes' && status === 'escalated') {
     const level = MEDIATION_LEVELS[MEDIATION_LEVELS.indexOf(props.mediationLevel) + 1];
     return [{ column: 'mediation_level', value: level }];
@@ -33,6 +40,9 @@ function followingChanges(layer: LayerName, props: Props, status: string): Colum
 }
 
 export type Publish = (message: ChangeMessage) => void;
+
+/** A stored first answer: complete, or `write` while its event still waits for a seq. */
+type Replay = PatchResult | { feature: GeoJSON.Feature; write: number };
 
 export class LayersService {
   constructor(
@@ -86,17 +96,11 @@ export class LayersService {
    */
   async patchStatus(user: SessionUser, layerName: string, id: string, patch: StatusPatch, idempotencyKey?: string): Promise<PatchResult> {
     const layer = this.requireLayer(layerName);
+    checkClaim(layer, patch);
     const request = JSON.stringify([layer, id, patch]);
     const outcome = await this.db.transaction(async (tx) => {
-      if (idempotencyKey) {
-        const claim = await this.idempotency.claim(tx, user.username, idempotencyKey, request);
-        if (!claim.claimed) {
-          if (claim.request !== request) {
-            throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
-          }
-          return { result: undefined, replay: claim.response as PatchResult | { feature: GeoJSON.Feature; write: number }, message: undefined };
-        }
-      }
+      const replay = idempotencyKey ? await this.replayOf(tx, user, idempotencyKey, request) : undefined;
+      if (replay) return { replay };
       const current = await this.writable(tx, user, layer, id, true);
       if (patch.photos?.length) {
         const unknown = await this.layers.unknownPhotos(tx, layer, id, patch.photos);
@@ -117,7 +121,10 @@ export class LayersService {
           allowed,
         );
       }
-      const feature = await this.layers.updateStatus(tx, layer, id, patch.status, followingChanges(layer, props, patch.status));
+      if (patch.claimedBy !== undefined && !(await this.layers.isClaimant(tx, patch.claimedBy, streetOf(props.regionCode)))) {
+        throw new AppError(400, 'unknown_member_unit', `No active member unit ${patch.claimedBy} in the regional committees of street ${streetOf(props.regionCode)}`);
+      }
+      const feature = await this.layers.updateStatus(tx, layer, id, patch.status, followingChanges(layer, props, patch.status, patch));
       const [before, after] = changedProperties(props, feature.properties!);
       const event = await this.events.appendAndCommit(tx, {
         actor: user.username,
@@ -129,8 +136,64 @@ export class LayersService {
         // The name rides along so a feed can say what changed even from the log alone (catch-up has no feature).
         after: { ...after, name: props.name, ...(patch.note ? { note: patch.note } : {}), ...(patch.photos?.length ? { photos: patch.photos } : {}) },
       }, idempotencyKey ? { username: user.username, key: idempotencyKey, feature } : undefined);
-      return { result: { feature, seq: event.seq } as PatchResult, replay: undefined, message: { ...event, feature } };
+      return { result: { feature, seq: event.seq } as PatchResult, message: { ...event, feature } };
     });
+    return this.answer(outcome);
+  }
+
+  /**
+   * Creates a point of a creatable layer (a micro-wish, open) at a location: 405 for other layers → 400 outside
+   * the district → 403 (display accounts; outside the user's area, spatially, as a PATCH) — then the point and its
+   * `create` event commit together and are fanned out. An Idempotency-Key makes a retry (field outbox) safe.
+   */
+  async create(user: SessionUser, layerName: string, body: WishCreate, idempotencyKey?: string): Promise<PatchResult> {
+    const layer = this.requireLayer(layerName);
+    if (!(CREATABLE_LAYERS as readonly string[]).includes(layer)) {
+      throw new AppError(405, 'not_creatable', `${layer} points come from imports; only ${CREATABLE_LAYERS.join(', ')} can be created here`);
+    }
+    const request = JSON.stringify([layer, 'create', body]);
+    const outcome = await this.db.transaction(async (tx) => {
+      const replay = idempotencyKey ? await this.replayOf(tx, user, idempotencyKey, request) : undefined;
+      if (replay) return { replay };
+      const place = await this.layers.placeOf(tx, body.lon, body.lat, userRoots(user));
+      if (!place.regionCode) throw new AppError(400, 'outside_district', `${body.lon},${body.lat} lies outside the district`);
+      if (user.role === 'display') throw new AppError(403, 'forbidden', 'A display account is read-only');
+      if (!place.inside) throw new AppError(403, 'forbidden_region', `This location lies outside your area (${userRoots(user).join(', ')})`);
+      const feature = await this.layers.insertWish(tx, body);
+      const props = feature.properties!;
+      const { id: _, layer: __, updatedAt: ___, ...after } = props;
+      const event = await this.events.appendAndCommit(tx, {
+        actor: user.username,
+        layer,
+        id: String(props.id),
+        regionCode: props.regionCode,
+        op: 'create',
+        before: null,
+        after: { ...after, ...(body.note ? { note: body.note } : {}) },
+      }, idempotencyKey ? { username: user.username, key: idempotencyKey, feature } : undefined);
+      return { result: { feature, seq: event.seq } as PatchResult, message: { ...event, feature } };
+    });
+    return this.answer(outcome);
+  }
+
+  /** Claimants of a micro-wish the user may read: active member units of the wish's street committees. */
+  async claimants(user: SessionUser, layerName: string, id: string): Promise<Claimant[]> {
+    const layer = this.requireLayer(layerName);
+    if (layer !== 'micro-wishes') throw notFound(`Claimants of ${layer}`);
+    const feature = await this.readable(user, layer, id);
+    return this.layers.claimants(streetOf(feature.properties!.regionCode));
+  }
+
+  /** The stored answer of an earlier request with this Idempotency-Key (422 if it was another request), else claims it. */
+  private async replayOf(tx: Queryable, user: SessionUser, key: string, request: string): Promise<Replay | undefined> {
+    const claim = await this.idempotency.claim(tx, user.username, key, request);
+    if (claim.claimed) return undefined;
+    if (claim.request !== request) throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request');
+    return claim.response as Replay;
+  }
+
+  /** Publishes a committed write, or answers a replayed one (waiting for its seq if the first is still numbering). */
+  private async answer(outcome: { result?: PatchResult; replay?: Replay; message?: ChangeMessage }): Promise<PatchResult> {
     if (outcome.message) this.publish(outcome.message);
     if (outcome.replay && 'write' in outcome.replay) {
       // The first request committed and is waiting for its seq: wait for the same one (after this transaction).
@@ -178,6 +241,16 @@ export class LayersService {
 }
 
 /** The properties that a change altered (status, version and what followed), before and after. */
+/** The street (街道) code of a region: member units of its committees may claim the wishes in it. */
+const streetOf = (regionCode: string) => regionCode.slice(0, 9);
+
+/** A claim names its member unit, and only a micro-wish moving to `claimed` takes one (400 before anything is read). */
+function checkClaim(layer: LayerName, patch: StatusPatch): void {
+  const claiming = layer === 'micro-wishes' && patch.status === 'claimed';
+  if (claiming && !patch.claimedBy) throw new AppError(400, 'claim_requires_member_unit', 'Claiming a micro-wish needs claimedBy: the id of the claiming member unit');
+  if (!claiming && patch.claimedBy !== undefined) throw badRequest('claimedBy is only for a micro-wish moving to "claimed"');
+}
+
 function changedProperties(before: Props, after: Props): [Props, Props] {
   const keys = Object.keys(after).filter((k) => k !== 'updatedAt' && JSON.stringify(before[k]) !== JSON.stringify(after[k]));
   return [Object.fromEntries(keys.map((k) => [k, before[k]])), Object.fromEntries(keys.map((k) => [k, after[k]]))];

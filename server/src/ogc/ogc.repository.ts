@@ -22,6 +22,7 @@ const LAYER_TEMPORAL: Record<LayerName, Temporal> = {
   'temp-branches': { fromDate: 't.founded_at', toDate: 't.dissolved_at' },
   disputes: { instant: 't.reported_at' },
   'member-units': { instant: 't.updated_at' },
+  'micro-wishes': { instant: 't.updated_at' },
 };
 
 /** A date as the instant its day starts, in UTC (the wire's time zone). */

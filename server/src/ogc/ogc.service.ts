@@ -47,6 +47,7 @@ const LAYER_TEXT: Record<LayerName, { title: string; en: string; temporal: strin
   'temp-branches': { title: '临时党支部', en: 'Temporary Party branches', temporal: 'foundedAt … dissolvedAt (whole days, UTC; open while active)' },
   disputes: { title: '矛盾纠纷', en: 'Disputes', temporal: 'reportedAt' },
   'member-units': { title: '区域化党建成员单位', en: 'Regional Party-building member units', temporal: 'updatedAt (last change)' },
+  'micro-wishes': { title: '微心愿', en: 'Micro-wishes of residents, claimed and fulfilled by member units', temporal: 'updatedAt (last change)' },
 };
 
 const REGION_TEXT: Record<RegionLevel, { id: string; title: string; en: string }> = {

@@ -99,6 +99,8 @@ class BucketRollups {
     if (old && old.seq <= seq && Date.now() - old.at < MAX_AGE_MS) {
       touched = new Set();
       for (const e of await this.regions.eventsBetween(old.seq, seq)) {
+        // Alerts and a building group's meetings or ratings change no counted figure: nothing to count again.
+        if (e.layer === 'alerts' || e.layer === 'meetings' || e.layer === 'ratings') continue;
         // Point and ledger changes name the buckets they touched; anything else (imports, boundaries) may touch all.
         if (!(isLayerName(e.layer) || e.layer === LEDGER_LAYER) || !e.regionCode) {
           touched = undefined;

@@ -95,6 +95,7 @@ export async function loadSample(db: Db, options: LoadSampleOptions): Promise<Lo
     const ledger = path.join(dir, 'ledger.json');
     if (fs.existsSync(ledger)) await insertLedger(tx, fs.readFileSync(ledger, 'utf8'), shiftDays, meta.referenceDate);
     await quietSampleGrids(tx);
+    await insertBuildingGroupRecords(tx, now);
     if (demoHash) await insertDemoUsers(tx, demoHash);
     await tx.query(`INSERT INTO app_meta (key, value) VALUES ('sample', $1::jsonb)`, [
       JSON.stringify({ name: meta.name, referenceDate: meta.referenceDate, shiftDays, loadedAt: now.toISOString() }),
@@ -194,6 +195,44 @@ async function insertLedger(tx: Queryable, text: string, shiftDays: number, refe
        FROM jsonb_array_elements($1::jsonb) AS r
      ON CONFLICT (id) DO NOTHING`,
     [rows('funds'), referenceDate, shiftDays],
+  );
+}
+
+/** A deterministic number 0 … 2^28−1 from a text, the same on both backends (md5, unlike hashtext, is specified). */
+const hashSql = (text: string) => `('x' || substr(md5(${text}), 1, 7))::bit(28)::int`;
+
+/**
+ * Sample history of every building group (migrations/012), made in SQL from the committed regions so no file
+ * grows by 5,000 rows: 1–3 star ratings a year apart whose latest is the committed star rating (regions.star_rating
+ * stays what it was), and 1–5 三会 meetings over the last 14 months. Days count back from `now`.
+ */
+async function insertBuildingGroupRecords(tx: Queryable, now: Date): Promise<void> {
+  const today = now.toISOString().slice(0, 10);
+  await tx.query(
+    `INSERT INTO star_ratings (region_code, stars, rated_on, reason, rated_by)
+     SELECT r.code,
+            CASE WHEN k = 0 THEN r.star_rating ELSE greatest(1, least(5, r.star_rating - k + ${hashSql(`r.code || ':s' || k`)} % 2)) END,
+            $1::date - (10 + ${hashSql(`r.code || ':d'`)} % 50) - 365 * k,
+            (ARRAY['年度星级楼组评定', '楼组环境整治成效明显', '党小组活动开展规范', '居民自治制度落实到位', '楼道杂物清理不彻底，复评'])
+              [1 + ${hashSql(`r.code || ':r' || k`)} % 5],
+            'sample'
+       FROM regions AS r, generate_series(0, ${hashSql(`r.code || ':n'`)} % 3) AS k
+      WHERE r.level = 'building_group' AND r.star_rating IS NOT NULL`,
+    [today],
+  );
+  await tx.query(
+    `INSERT INTO building_group_meetings (region_code, kind, held_on, topic, attendees, outcome, created_by)
+     SELECT r.code, (ARRAY['situation', 'deliberation', 'review'])[1 + h % 3],
+            $1::date - (3 + (h / 7) % 420),
+            (ARRAY['楼道照明和消防通道', '加装电梯意见征集', '楼院停车秩序', '垃圾分类桶站设置', '老旧管网改造方案', '物业服务满意度',
+                   '楼组党小组工作', '微心愿认领情况', '邻里矛盾排查', '楼院绿化认养'])[1 + (h / 3) % 10],
+            8 + (h / 11) % 30,
+            (ARRAY['形成共识，报社区党组织', '确定分工，限期落实', '意见已反馈物业，持续跟踪', '评议结果张榜公示', '列入下月议事清单'])[1 + (h / 13) % 5],
+            'sample'
+       FROM regions AS r, generate_series(0, ${hashSql(`r.code || ':m'`)} % 5) AS k,
+            LATERAL (SELECT ${hashSql(`r.code || ':m' || k`)} AS h) AS x
+      WHERE r.level = 'building_group'`,
+    [today],
   );
 }
 

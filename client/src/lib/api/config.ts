@@ -44,6 +44,9 @@ export function layerCount(stats: RegionStats, layer: LayerName): number {
       return stats.disputes.open + stats.disputes.resolved;
     case 'member-units':
       return stats.memberUnits.total;
+    case 'micro-wishes':
+      // Not in the roll-ups; a district has a few hundred at most, always one GeoJSON load.
+      return 0;
   }
 }
 

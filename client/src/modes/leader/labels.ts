@@ -35,11 +35,12 @@ export const DETAIL_ATTRIBUTES: Record<LayerName, readonly string[]> = {
   'temp-branches': ['origin', 'secretary', 'members', 'foundedAt', 'dissolvedAt', 'projectId', 'compoundId'],
   disputes: ['category', 'severity', 'mediationLevel', 'reportedAt', 'deadline', 'participants'],
   'member-units': ['kind', 'committee'],
+  'micro-wishes': ['category', 'requester', 'claimedByName', 'claimedAt', 'fulfilledAt'],
 };
 
 /** Attributes whose values are codes with a catalogue entry under `leader2.value.<prop>.`. */
 const CODED = new Set(['kind', 'propertyService', 'renovation', 'level', 'tier', 'type', 'origin', 'category', 'severity', 'mediationLevel', 'participants', 'committee']);
-const DATE_TIMES = new Set(['reportedAt', 'deadline', 'updatedAt']);
+const DATE_TIMES = new Set(['reportedAt', 'deadline', 'updatedAt', 'claimedAt', 'fulfilledAt']);
 const DATES = new Set(['foundedAt', 'dissolvedAt']);
 
 let formats: { locale: string; dateTime: Intl.DateTimeFormat; date: Intl.DateTimeFormat } | null = null;

@@ -6,7 +6,7 @@
  * Filters apply in the client: each layer is fetched whole for the region once, so toggling a status is instant
  * and a live change can move a point into or out of the filter without another request.
  */
-import { LAYERS, OPEN_DISPUTE_STATUSES, TRANSITIONS, type LayerName } from '$contract/layers';
+import { LAYERS, OPEN_DISPUTE_STATUSES, TRANSITIONS, WISH_CATEGORIES, type LayerName } from '$contract/layers';
 import { STORAGE_KEYS } from '../../lib/state/storage-keys';
 
 export interface LayerFilter {
@@ -27,6 +27,7 @@ export const FILTER_ATTRIBUTE: Record<LayerName, { prop: string; values: readonl
   'temp-branches': { prop: 'origin', values: ['project', 'compound'] },
   disputes: { prop: 'severity', values: ['high', 'medium', 'low'] },
   'member-units': { prop: 'kind', values: ['enterprise', 'institution', 'non_public', 'market'] },
+  'micro-wishes': { prop: 'category', values: WISH_CATEGORIES },
 };
 
 /** Statuses of a layer in workflow order (the keys of its transition table). */
@@ -45,6 +46,7 @@ export function defaultLayerSettings(): LayerSettings {
     'temp-branches': { ...off },
     disputes: { enabled: true, statuses: [...OPEN_DISPUTE_STATUSES], values: null },
     'member-units': { ...off },
+    'micro-wishes': { ...off },
   };
 }
 

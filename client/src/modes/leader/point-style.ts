@@ -9,10 +9,10 @@ import type { RegionLevel } from '$contract/regions';
 export type Rgba = [number, number, number, number];
 
 /** Draw order, bottom to top: the most numerous layer lowest, the alarms (disputes) on top. */
-export const DRAW_ORDER: readonly LayerName[] = ['compounds', 'member-units', 'temp-branches', 'projects', 'service-centres', 'disputes'];
+export const DRAW_ORDER: readonly LayerName[] = ['compounds', 'member-units', 'temp-branches', 'projects', 'service-centres', 'micro-wishes', 'disputes'];
 
 /** Order in the layer panel: what a leader looks at first. */
-export const PANEL_ORDER: readonly LayerName[] = ['disputes', 'compounds', 'service-centres', 'projects', 'temp-branches', 'member-units'];
+export const PANEL_ORDER: readonly LayerName[] = ['disputes', 'compounds', 'service-centres', 'projects', 'temp-branches', 'member-units', 'micro-wishes'];
 
 const MUTED = '#6b7a90';
 
@@ -28,6 +28,8 @@ export const STATUS_COLORS: Record<LayerName, Record<string, string>> = {
   // Party red for the temporary branches.
   'temp-branches': { active: '#e2525b', dissolved: MUTED },
   'member-units': { active: '#a78bfa', inactive: MUTED },
+  // 微心愿: a warm pink while it waits to be claimed, amber once claimed, green when fulfilled.
+  'micro-wishes': { open: '#ff8fc7', claimed: '#ffc857', fulfilled: '#3ecf8e', cancelled: MUTED },
 };
 
 export function layerSwatch(layer: LayerName): string {
@@ -72,4 +74,5 @@ export const LAYER_SCALE: Record<LayerName, number> = {
   projects: 1,
   'service-centres': 1.25,
   disputes: 1.15,
+  'micro-wishes': 1,
 };

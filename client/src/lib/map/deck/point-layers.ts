@@ -13,7 +13,7 @@ import { createTiledPointLayer, type TileSymbology } from './tile-points';
 import { buildIconAtlas, symbolKey, type IconAtlas, type Rgb, type ShapeName, type SymbolSpec } from './point-symbols';
 
 /** The layers a situation map draws as points (member units are listed, not mapped). */
-export const MAP_POINT_LAYERS = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes'] as const satisfies readonly LayerName[];
+export const MAP_POINT_LAYERS = ['compounds', 'service-centres', 'projects', 'temp-branches', 'disputes', 'micro-wishes'] as const satisfies readonly LayerName[];
 export type MapPointLayer = (typeof MAP_POINT_LAYERS)[number];
 
 type DataDiff = (newData: unknown, oldData?: unknown) => { startRow: number; endRow?: number }[] | undefined;
@@ -64,6 +64,10 @@ export const DISPUTE_SEVERITY_STYLE: Record<string, { color: Rgb; radius: number
   low: { color: [255, 214, 92], radius: 4 },
 };
 export const OVERDUE_COLOR: Rgb = [255, 64, 64];
+
+/** 微心愿 by status: pink while waiting for a member unit, amber once claimed, green when fulfilled. */
+export const WISH_STATUS_COLORS: Record<string, Rgb> = { open: [255, 143, 199], claimed: [255, 200, 87], fulfilled: [62, 207, 142], cancelled: GREY };
+const WISH_RADIUS = 4;
 
 const tierOf = (p: MapPoint): ServiceCentreTier => {
   const t = String(p.props.tier);
@@ -145,6 +149,25 @@ export function createTempBranchLayer(source: PointSource, visible: boolean) {
   return createIconLayer('points-temp-branches', source, visible, (p) => tempBranchSymbol(status(p)), () => 9);
 }
 
+export function createWishLayer(source: PointSource, visible: boolean) {
+  return new ScatterplotLayer<MapPoint>({
+    id: 'points-micro-wishes',
+    data: source.points as MapPoint[],
+    _dataDiff: source.dataDiff as never,
+    visible,
+    getPosition: position,
+    getFillColor: (p) => WISH_STATUS_COLORS[status(p)] ?? GREY,
+    getRadius: WISH_RADIUS,
+    radiusUnits: 'pixels',
+    stroked: true,
+    getLineColor: [6, 11, 20, 220],
+    lineWidthUnits: 'pixels',
+    getLineWidth: 1,
+    pickable: false,
+    parameters: { depthCompare: 'always' },
+  });
+}
+
 /** Open disputes. `points` is a filtered array (a few dozen), so it is passed without a row diff. */
 export function createDisputeLayer(points: readonly MapPoint[], visible: boolean) {
   return new ScatterplotLayer<MapPoint>({
@@ -170,6 +193,7 @@ function tileSymbology(layer: Exclude<MapPointLayer, 'disputes'>): TileSymbology
   if (layer === 'compounds') {
     return { kind: 'circle', fill: (q) => COMPOUND_STATUS_COLORS[q.status] ?? GREY, radius: (q) => COMPOUND_RADIUS(q.status) };
   }
+  if (layer === 'micro-wishes') return { kind: 'circle', fill: (q) => WISH_STATUS_COLORS[q.status] ?? GREY, radius: () => WISH_RADIUS };
   const { atlas: image, mapping } = iconAtlas();
   const symbol =
     layer === 'service-centres'

@@ -49,9 +49,11 @@ export interface OutboxEntry {
   username: string;
   /** Id of the photo once uploaded, so a retry after a reload need not upload it again. */
   photoId?: string;
+  /** A micro-wish claimed: the claiming member unit (StatusPatch.claimedBy). */
+  claimedBy?: string;
 }
 
-export type NewOutboxEntry = Pick<OutboxEntry, 'layer' | 'featureId' | 'featureName' | 'status' | 'note' | 'version' | 'photo'>;
+export type NewOutboxEntry = Pick<OutboxEntry, 'layer' | 'featureId' | 'featureName' | 'status' | 'note' | 'version' | 'photo' | 'claimedBy'>;
 
 export interface Landed {
   entry: OutboxEntry;
@@ -225,6 +227,7 @@ export class Outbox {
       ...(e.note?.trim() ? { note: e.note.trim() } : {}),
       version: e.version,
       ...(e.photo ? { photo: e.photo } : {}),
+      ...(e.claimedBy ? { claimedBy: e.claimedBy } : {}),
       createdAt: new Date().toISOString(),
       state: 'pending',
       order: this.#lastOrder,
@@ -347,6 +350,7 @@ export class Outbox {
         version: entry.version,
         ...(entry.note ? { note: entry.note } : {}),
         ...(photoId ? { photos: [photoId] } : {}),
+        ...(entry.claimedBy ? { claimedBy: entry.claimedBy } : {}),
       };
       const result = await sendJson<PatchResult>('PATCH', base, patch, { headers: { 'Idempotency-Key': entry.key } });
       this.online = true;

@@ -35,7 +35,7 @@ export interface GridInfo {
 }
 
 /** The layers a coordinator works on, in the order of the layer filter (compounds first: the campaigns' layer). */
-export const FIELD_LAYERS: readonly LayerName[] = ['compounds', 'disputes', 'projects', 'service-centres', 'temp-branches', 'member-units'];
+export const FIELD_LAYERS: readonly LayerName[] = ['compounds', 'disputes', 'projects', 'service-centres', 'temp-branches', 'member-units', 'micro-wishes'];
 
 export const pointKey = (layer: string, id: string) => `${layer}/${id}`;
 

@@ -31,6 +31,7 @@ const FIELD_STATUS_COLORS: Record<LayerName, Record<string, string>> = {
   projects: { planned: '#3b5bdb', in_progress: '#1d4ed8', completed: '#0e7490', accepted: '#155e75' },
   'temp-branches': { active: '#b91c1c', dissolved: '#4b5563' },
   'member-units': { active: '#6d28d9', inactive: '#4b5563' },
+  'micro-wishes': { open: '#be185d', claimed: '#a16207', fulfilled: '#15803d', cancelled: '#4b5563' },
 };
 
 export const fieldStatusColor = (layer: LayerName, status: string): string => FIELD_STATUS_COLORS[layer]?.[status] ?? '#4b5563';
