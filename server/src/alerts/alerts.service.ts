@@ -67,10 +67,13 @@ export class AlertsService {
     private readonly config: AlertsConfig,
   ) {}
 
-  /** Evaluates every rule now and then every `evaluateMs`. */
-  start(): void {
-    void this.evaluate();
+  /**
+   * Evaluates every rule now, then every `evaluateMs`. Resolves after the first evaluation, so a server that is
+   * ready already shows the alerts its data holds (and raises none behind a client's back right after start).
+   */
+  async start(): Promise<void> {
     if (this.config.evaluateMs > 0) this.timer = setInterval(() => void this.evaluate(), this.config.evaluateMs);
+    await this.evaluate().catch(() => {}); // logged by evaluate(); the next tick retries
   }
 
   /** Stops the timers and waits for the evaluation in flight (before the database closes). */
