@@ -16,13 +16,11 @@ import { AppError } from '../errors.js';
 import type { EventsRepository } from '../events/events.repository.js';
 import { CODE_LENGTH, type RegionsService } from '../regions/regions.service.js';
 import type { BuildingGroupsRepository } from './building-groups.repository.js';
-
-/** Beijing time: a meeting held "today" in Zhengzhou may still be yesterday in UTC. */
-const todayInBeijing = (now = Date.now()) => new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
+import { DISTRICT_UTC_OFFSET_MS, districtToday } from '../contract/district-day.js';
 
 /** The 三会 roll-up window: the last 12 months up to today. */
 function yearAgo(now = Date.now()): string {
-  const d = new Date(now + 8 * 3_600_000);
+  const d = new Date(now + DISTRICT_UTC_OFFSET_MS);
   d.setUTCFullYear(d.getUTCFullYear() - 1);
   return d.toISOString().slice(0, 10);
 }
@@ -31,7 +29,7 @@ function yearAgo(now = Date.now()): string {
 function checkDay(field: string, day: string): void {
   const parsed = new Date(`${day}T00:00:00Z`);
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) throw new AppError(400, 'bad_date', `${field} "${day}" is not a calendar day`);
-  if (day > todayInBeijing()) throw new AppError(400, 'bad_date', `${field} ${day} lies in the future`);
+  if (day > districtToday()) throw new AppError(400, 'bad_date', `${field} ${day} lies in the future`);
   if (day < '2000-01-01') throw new AppError(400, 'bad_date', `${field} ${day} is before 2000`);
 }
 

@@ -3,6 +3,7 @@
  * and funds of the street and community regional Party committees, and their roll-up per region.
  */
 import type { RegionRef } from './regions.js';
+import { DISTRICT_UTC_OFFSET_MS } from './district-day.js';
 
 /** 联席会议 joint meeting, 民生问题 livelihood problem, 共建协议 co-building agreement, 集中服务 joint service. */
 export const LEDGER_RECORD_KINDS = ['joint_meeting', 'problem', 'agreement', 'joint_service'] as const;
@@ -166,10 +167,10 @@ export interface LedgerRecordsPage {
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
- * The default period: the 12 months up to and including `today` (UTC days), so a record dated a year ago to the
+ * The default period: the 12 months up to and including `today` (days of the district's calendar), so a record dated a year ago to the
  * day has just left it. Shared by the ledger and /api/stats so both count the same records.
  */
-export function lastTwelveMonths(today: Date = new Date()): LedgerPeriod {
+export function lastTwelveMonths(today: Date = new Date(Date.now() + DISTRICT_UTC_OFFSET_MS)): LedgerPeriod {
   const from = new Date(Date.UTC(today.getUTCFullYear() - 1, today.getUTCMonth(), today.getUTCDate() + 1));
   return { from: isoDay(from), to: isoDay(today) };
 }

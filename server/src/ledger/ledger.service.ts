@@ -30,6 +30,7 @@ import { AppError, badRequest, notFound } from '../errors.js';
 import type { EventsRepository } from '../events/events.repository.js';
 import type { RegionsService } from '../regions/regions.service.js';
 import type { LedgerRepository } from './ledger.repository.js';
+import { districtToday } from '../contract/district-day.js';
 
 export interface LedgerServiceDeps {
   db: Db;
@@ -74,7 +75,6 @@ function assertCanReadLedger(user: SessionUser, code: string): void {
 }
 
 const zeros = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
-const today = () => new Date().toISOString().slice(0, 10);
 
 /**
  * The regional Party-building ledger (区域化党建台账): the street and community committees' records, the three
@@ -255,11 +255,11 @@ export class LedgerService {
   /** Dates in order and not in the future, `solvedOn` only on problems, member units of the record's street. */
   private async checkRecord(tx: Transaction, r: Omit<LedgerRecord, 'version' | 'updatedAt'>): Promise<void> {
     if (!r.title) throw badRequest('A record needs a title');
-    if (r.occurredOn > today()) throw badRequest(`A record is of something that happened: ${r.occurredOn} is in the future`);
+    if (r.occurredOn > districtToday()) throw badRequest(`A record is of something that happened: ${r.occurredOn} is in the future`);
     if (r.solvedOn !== null) {
       if (r.kind !== 'problem') throw badRequest(`Only a problem is solved; this record is a ${r.kind}`);
       if (r.solvedOn < r.occurredOn) throw badRequest(`A problem cannot be solved (${r.solvedOn}) before it was raised (${r.occurredOn})`);
-      if (r.solvedOn > today()) throw badRequest(`${r.solvedOn} is in the future`);
+      if (r.solvedOn > districtToday()) throw badRequest(`${r.solvedOn} is in the future`);
     }
     await this.checkMemberUnits(tx, r.memberUnitIds, r.regionCode);
   }

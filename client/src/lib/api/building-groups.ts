@@ -19,5 +19,3 @@ export async function fetchRatings(code: string, opts?: RequestOptions): Promise
 export const postMeeting = (code: string, body: MeetingCreate) => postJson<Meeting>(`${base(code)}/meetings`, body);
 export const postRating = (code: string, body: RatingCreate) => postJson<{ rating: Rating; current: number }>(`${base(code)}/ratings`, body);
 
-/** Today in Beijing time (the default day of a meeting or rating entered now). */
-export const todayInBeijing = (): string => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);

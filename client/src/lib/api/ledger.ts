@@ -4,6 +4,7 @@
  */
 import type {
   LedgerFund,
+  LedgerFundCreate,
   LedgerListCreate,
   LedgerListEntry,
   LedgerListPatch,
@@ -54,3 +55,4 @@ export const createLedgerRecord = (body: LedgerRecordCreate) => postJson<{ recor
 export const patchLedgerRecord = (id: string, patch: LedgerRecordPatch) => patchJson<{ record: LedgerRecord; seq: number }>(`/api/ledger/records/${enc(id)}`, patch);
 export const createLedgerListEntry = (body: LedgerListCreate) => postJson<{ entry: LedgerListEntry; seq: number }>('/api/ledger/lists', body);
 export const patchLedgerListEntry = (id: string, patch: LedgerListPatch) => patchJson<{ entry: LedgerListEntry; seq: number }>(`/api/ledger/lists/${enc(id)}`, patch);
+export const createLedgerFund = (body: LedgerFundCreate) => postJson<{ fund: LedgerFund; seq: number }>('/api/ledger/funds', body);
