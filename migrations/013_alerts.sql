@@ -10,7 +10,9 @@ CREATE TABLE alerts (
   -- grid's last progress time. A person's resolve ends the alert for that occurrence only; the same condition
   -- holding on is not raised again, a new occurrence is.
   episode     text NOT NULL,
-  region_code text NOT NULL REFERENCES regions (code),
+  -- No foreign key, as in the event log: a boundary re-import may remove a grid an alert names; the alert stays on
+  -- record and the next evaluation resolves it (its condition no longer holds for that subject).
+  region_code text NOT NULL,
   severity    text NOT NULL CHECK (severity IN ('low', 'medium', 'high')),
   raised_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
   details     jsonb NOT NULL DEFAULT '{}',
