@@ -165,11 +165,13 @@ describe('field outbox in Chromium', () => {
     await setOffline(true);
     await enqueue(b, b.nextStatuses[0]);
     await enqueue(a, a.nextStatuses[0]);
-    const queued = await entries();
-    expect(queued.map((e) => [e.featureId, e.state])).toEqual([
-      [b.id, 'pending'],
-      [a.id, 'pending'],
-    ]);
+    // Queued in the order made; an attempt that started as the network dropped settles back to pending.
+    await expect
+      .poll(async () => (await entries()).map((e) => [e.featureId, e.state]), { timeout: 10_000 })
+      .toEqual([
+        [b.id, 'pending'],
+        [a.id, 'pending'],
+      ]);
     // Nothing reached the server.
     await page.waitForTimeout(500);
     expect([(await history(a.id)).length, (await history(b.id)).length]).toEqual([before.a, before.b]);

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { booleanPointInPolygon } from '@turf/turf';
+import ExcelJS from 'exceljs';
 import gcoord from 'gcoord';
 import iconv from 'iconv-lite';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -300,6 +301,26 @@ describe('XLSX reader', () => {
     expect(source.format).toBe('xlsx');
     expect(records.map(coords)).toEqual(TRUTH);
     expect(records[0].properties).toEqual({ 名称: '文化路32号院', kind: 'commercial', propertyService: 'commercial', status: 'normal' });
+  });
+
+  // exceljs#3064: its streaming reader sometimes parses a sheet before xl/workbook.xml and throws before any row.
+  // The race cannot be provoked on demand, so exceljs (a boundary we do not own) is made to lose it once.
+  it('reads the workbook again when exceljs loses its workbook-before-sheet race', async () => {
+    const proto = ExcelJS.stream.xlsx.WorkbookReader.prototype as unknown as { [Symbol.asyncIterator]: () => AsyncIterator<unknown> };
+    const iterate = proto[Symbol.asyncIterator];
+    let calls = 0;
+    proto[Symbol.asyncIterator] = function (this: unknown) {
+      calls += 1;
+      if (calls === 1) throw new TypeError("Cannot read properties of undefined (reading 'sheets')");
+      return iterate.call(this);
+    };
+    try {
+      const { records } = await readAll(fixture('compounds.xlsx'));
+      expect(calls).toBe(2);
+      expect(records.map(coords)).toEqual(TRUTH);
+    } finally {
+      proto[Symbol.asyncIterator] = iterate;
+    }
   });
 
   it('gives row-level errors with data row numbers', async () => {

@@ -31,6 +31,14 @@ export function cellValue(v: unknown): unknown {
   return String(v);
 }
 
+/**
+ * exceljs's one-pass streaming unzip sometimes parses a worksheet before xl/workbook.xml (exceljs#3064, a race seen
+ * on Node ≥ 18) and fails on `this.model.sheets` before yielding any row; the same file reads fine the next time.
+ * Such a read is started again from the file, at most MAX_READS times in all.
+ */
+const MAX_READS = 3;
+const isWorkbookRace = (err: unknown) => err instanceof TypeError && err.message.includes("reading 'sheets'");
+
 export async function openXlsx(file: string, options: ReadOptions): Promise<Source> {
   const total = (await fs.promises.stat(file)).size;
   await inspectZip(file, { ...DEFAULT_LIMITS, maxEntries: 1000 }).catch((err: unknown) => {
@@ -40,9 +48,27 @@ export async function openXlsx(file: string, options: ReadOptions): Promise<Sour
     throw err;
   });
   const conversion = conversionFor(options.crs ?? 'wgs84');
-  const input = fs.createReadStream(file);
+  let input = fs.createReadStream(file);
 
   async function* records(): AsyncGenerator<SourceRecord> {
+    for (let read = 1; ; read++) {
+      let rows = 0;
+      try {
+        for await (const record of readOnce()) {
+          rows += 1;
+          yield record;
+        }
+        return;
+      } catch (err) {
+        if (rows > 0 || !isWorkbookRace(err)) throw err;
+        if (read >= MAX_READS) throw new SourceError('unreadable', `not a readable .xlsx workbook: ${(err as Error).message}`);
+        input.destroy();
+        input = fs.createReadStream(file);
+      }
+    }
+  }
+
+  async function* readOnce(): AsyncGenerator<SourceRecord> {
     const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
       worksheets: 'emit',
       sharedStrings: 'cache',
@@ -72,7 +98,7 @@ export async function openXlsx(file: string, options: ReadOptions): Promise<Sour
       if (sheets === 0) throw new SourceError('unreadable', 'the workbook has no worksheet');
       if (!columns) throw new SourceError('unreadable', 'the first worksheet is empty (no header row)');
     } catch (err) {
-      if (err instanceof SourceError) throw err;
+      if (err instanceof SourceError || isWorkbookRace(err)) throw err;
       throw new SourceError('unreadable', `not a readable .xlsx workbook: ${(err as Error).message}`);
     } finally {
       input.destroy();
