@@ -3,7 +3,7 @@
 // PostgreSQL a second server over the same database evaluates at the same time (two processes' worth of races).
 // Nothing mocked; the only direct SQL writes are test fixtures that age a dispute or a campaign grid.
 import type { AddressInfo } from 'node:net';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../server/src/app.js';
 import { AlertsRepository } from '../../server/src/alerts/alerts.repository.js';
@@ -12,16 +12,9 @@ import type { ChangeMessage } from '../../server/src/contract/events.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { testConfig } from '../helpers/templates.js';
 import { client, login } from '../helpers/api.js';
+import { connect } from '../helpers/socket.js';
 
 const PASSWORD = 'alerts-password-1';
-
-function connect(url: string, token: string): Promise<Socket> {
-  const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
-  return new Promise((resolve, reject) => {
-    socket.on('connect', () => resolve(socket));
-    socket.on('connect_error', reject);
-  });
-}
 
 /** Alert events a socket received, and a wait for one that matches. */
 function alertFeed(socket: Socket) {

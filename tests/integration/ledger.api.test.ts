@@ -1,27 +1,17 @@
 // The regional Party-building ledger (区域化党建台账) over HTTP and Socket.IO: the real server on real PostGIS (both
 // backends) over the committed sample, a real socket.io-client for the live pushes; nothing mocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { ChangeMessage } from '../../server/src/contract/events.js';
 import { lastTwelveMonths, type LedgerRecord, type LedgerSummary } from '../../server/src/contract/ledger.js';
 import { BACKENDS } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
+import { connect } from '../helpers/socket.js';
 
 const JINGBALU = '410105001';
 const today = () => new Date().toISOString().slice(0, 10);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-
-function connect(url: string, token: string): Promise<Socket> {
-  const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
-  return new Promise((resolve, reject) => {
-    socket.on('connect', () => resolve(socket));
-    socket.on('connect_error', (err) => {
-      socket.close();
-      reject(err);
-    });
-  });
-}
 
 /** The next `change` of layer `ledger` with this id on the socket. */
 const nextLedgerChange = (socket: Socket, id: () => string | undefined, ms = 10_000) =>

@@ -1,28 +1,13 @@
 // Live situation on real parts: the real server over real PostGIS (both backends), real socket.io-client, and the
 // client's own LiveFeed. Nothing mocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { ChangeMessage, ChangesInfo, SubscribeAck } from '../../server/src/contract/events.js';
 import { LiveFeed, type LiveChange } from '../../client/src/lib/api/live.js';
 import { BACKENDS } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
-
-const until = async (cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
-function connect(url: string, token?: string): Promise<Socket> {
-  const socket = io(url, { auth: token ? { token } : {}, transports: ['websocket'], reconnection: false });
-  return new Promise((resolve, reject) => {
-    socket.on('connect', () => resolve(socket));
-    socket.on('connect_error', (err) => reject(err));
-  });
-}
+import { connect, until } from '../helpers/socket.js';
 
 describe.each(BACKENDS)('live situation on %s', (backend) => {
   let server: TestServer;

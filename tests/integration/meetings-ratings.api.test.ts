@@ -2,29 +2,14 @@
 // their grid), bad input, the roll-up per kind, history order and the current star rating, events on a real
 // socket.io-client. Real server on real PostGIS (both backends); nothing mocked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { ChangeMessage, SubscribeAck } from '../../server/src/contract/events.js';
 import { BACKENDS } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
+import { connect, until } from '../helpers/socket.js';
 
 type Api = ReturnType<typeof client>;
-
-function connect(url: string, token: string): Promise<Socket> {
-  const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
-  return new Promise((resolve, reject) => {
-    socket.on('connect', () => resolve(socket));
-    socket.on('connect_error', (err) => reject(err));
-  });
-}
-
-const until = async (cond: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 

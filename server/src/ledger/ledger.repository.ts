@@ -32,28 +32,9 @@ export interface LedgerCounts {
 }
 
 /** New row of ledger_records (the service chose the id and checked every value). */
-export interface RecordRow {
-  id: string;
-  kind: LedgerRecordKind;
-  regionCode: string;
-  title: string;
-  occurredOn: string;
-  solvedOn: string | null;
-  memberUnitIds: string[];
-  notes: string;
-  createdBy: string;
-}
+export type RecordRow = Omit<LedgerRecord, 'version' | 'updatedAt'>;
 
-export interface ListRow {
-  id: string;
-  list: LedgerList;
-  regionCode: string;
-  title: string;
-  status: LedgerListStatus;
-  memberUnitId: string | null;
-  notes: string;
-  createdBy: string;
-}
+export type ListRow = Omit<LedgerListEntry, 'version' | 'updatedAt'>;
 
 /**
  * SQL of the record counts of a period, per group: `$from`/`$to` name the parameters holding the period's dates.
