@@ -221,8 +221,9 @@ describe('wall display in Chromium', () => {
 
   it('renders the 1920×1080 design canvas with no scrollbars (screenshot)', async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    // Let the last flashes fade so the picture shows the steady state.
-    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-flashing') === '0', WALL, { timeout: 5000 });
+    // Let the last flashes fade so the picture shows the steady state. They last 2 s, but the alerts raised by the
+    // previous test's changes flash too, and a loaded CI machine delays the timers that clear them.
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-flashing') === '0', WALL, { timeout: 30_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'wall-1920.png') });
     const layout = await page.evaluate(() => ({
       scrollWidth: document.documentElement.scrollWidth,
