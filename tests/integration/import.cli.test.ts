@@ -1,9 +1,12 @@
 // `npm run import` as a child process against a real database of each backend (embedded: DATA_DIR of a test
 // database copy; postgres: DATABASE_URL); nothing mocked. Exit codes, output and the rows written are checked.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, openTestDb, type TestDatabase } from '../helpers/db.js';
+import type { Db } from '../../server/src/db/db.js';
 import { ROOT } from '../helpers/templates.js';
 
 /** Each run starts tsx and opens a database (embedded: a WebAssembly Postgres); the 2-core machines are shared. */
@@ -29,30 +32,74 @@ function run(command: string, args: string[], env: Record<string, string | undef
   });
 }
 
+/** The CLI as `npm run import` runs it, less npx's start-up. */
+const importCli = (args: string[], env: Record<string, string | undefined>) =>
+  run(process.execPath, ['--import', 'tsx', 'server/src/importers/import.cli.ts', ...args], env);
+
+interface Counts {
+  compounds: number;
+  events: number;
+}
+
+// Usage errors are found before any database is opened, so once is enough: the embedded data directory the CLI
+// is pointed at stays empty.
+describe('npm run import with bad arguments', () => {
+  it('answers unknown flags, bad values and missing arguments with the usage and exit 2, touching nothing', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jinshui-cli-usage-'));
+    try {
+      const cases = [
+        [fixture('compounds.geojson'), '--layer', 'compounds', '--colour', 'red'],
+        [fixture('compounds.geojson'), '--layer', 'compounds', '--crs', 'mars'],
+        [fixture('compounds.geojson'), '--layer', 'compounds', '--encoding', 'latin1'],
+        [fixture('compounds.geojson'), '--layer', 'unicorns'],
+        [fixture('compounds.geojson'), '--layer', 'regions'],
+        [fixture('compounds.geojson')],
+        ['--layer', 'compounds'],
+        ['no-such-file.geojson', '--layer', 'compounds'],
+      ];
+      const results = await Promise.all(cases.map((args) => importCli(args, { DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' })));
+      results.forEach((res, i) => {
+        expect({ args: cases[i], code: res.code }).toEqual({ args: cases[i], code: 2 });
+        expect(res.stderr).toContain('Usage: npm run import -- FILE --layer LAYER');
+      });
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, SLOW);
+});
+
 describe.each(BACKENDS)('npm run import on %s', (backend) => {
   let database: TestDatabase;
   let env: Record<string, string | undefined>;
-  const cli = (...args: string[]) => run('npx', ['tsx', 'server/src/importers/import.cli.ts', ...args], env);
-  /** Compounds and events, read with the CLI not running (the embedded database is single-process). */
-  const counts = async () => {
+  const cli = (...args: string[]) => importCli(args, env);
+  /** Reads the database with the CLI not running (the embedded database is single-process). */
+  const read = async <T>(fn: (db: Db) => Promise<T>): Promise<T> => {
     const db = await openTestDb(database);
     try {
-      const [row] = await db.query(`SELECT (SELECT count(*) FROM compounds) AS compounds, (SELECT count(*) FROM events) AS events`);
-      return row as { compounds: number; events: number };
+      return await fn(db);
     } finally {
       await db.close();
     }
   };
+  const countsIn = async (db: Db) => (await db.query<Counts>(`SELECT (SELECT count(*) FROM compounds) AS compounds, (SELECT count(*) FROM events) AS events`))[0];
+  /**
+   * The counts as last read: only this file's CLI runs write to its database, so each test starts from them and
+   * needs one read after its run (an embedded open is a WebAssembly Postgres start).
+   */
+  let known: Counts;
+  const counts = async () => (known = await read(countsIn));
 
   beforeAll(async () => {
     database = await createTestDatabase(backend);
     // DATABASE_URL unset = the embedded database under DATA_DIR (API.md "Configuration").
     env = { DATA_DIR: database.dataDir, DATABASE_URL: database.databaseUrl ?? '', LOG_LEVEL: 'warn' };
+    await counts();
   });
   afterAll(() => database?.drop());
 
   it('imports a good file: exit 0, a committed report, the rows and one event written', async () => {
-    const before = await counts();
+    const before = known;
     const res = await cli(fixture('compounds-cgcs2000-gbk.zip'), '--layer', 'compounds');
     expect(res.stderr).not.toMatch(/failed|Error/);
     expect(res.code).toBe(0);
@@ -60,15 +107,14 @@ describe.each(BACKENDS)('npm run import on %s', (backend) => {
     expect(res.stdout).toMatch(/Committed \(event seq \d+\): 6 imported/);
     // stderr is not a terminal here: plain progress lines, no bar redraws.
     expect(res.stderr).toContain('validating in PostGIS');
-    expect(await counts()).toEqual({ compounds: before.compounds + 6, events: before.events + 1 });
-    const db = await openTestDb(database);
-    const [event] = await db.query(`SELECT actor, layer, after FROM events ORDER BY seq DESC LIMIT 1`);
-    await db.close();
+    const [after, event] = await read(async (db) => [await countsIn(db), (await db.query(`SELECT actor, layer, after FROM events ORDER BY seq DESC LIMIT 1`))[0]] as const);
+    known = after;
+    expect(after).toEqual({ compounds: before.compounds + 6, events: before.events + 1 });
     expect(event).toMatchObject({ actor: expect.stringMatching(/^cli:/), layer: 'import', after: { layer: 'compounds', count: 6, crs: 'cgcs2000', file: 'compounds-cgcs2000-gbk.zip' } });
   }, SLOW);
 
   it('rejects a broken file: prints every bad row, exits 1, writes nothing', async () => {
-    const before = await counts();
+    const before = known;
     const res = await cli(fixture('compounds-broken.csv'), '--layer', 'compounds');
     expect(res.code).toBe(1);
     for (const row of [2, 3, 4, 5, 6, 7, 8]) expect(res.stdout).toMatch(new RegExp(`^  row ${row}: .+`, 'm'));
@@ -79,7 +125,7 @@ describe.each(BACKENDS)('npm run import on %s', (backend) => {
   }, SLOW);
 
   it('with --skip-bad writes only the good rows (through the package script)', async () => {
-    const before = await counts();
+    const before = known;
     const res = await run('npm', ['run', '--silent', 'import', '--', fixture('compounds-broken.csv'), '--layer', 'compounds', '--skip-bad'], env);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('2 imported');
@@ -87,27 +133,8 @@ describe.each(BACKENDS)('npm run import on %s', (backend) => {
     expect(await counts()).toEqual({ compounds: before.compounds + 2, events: before.events + 1 });
   }, SLOW);
 
-  it('answers unknown flags, bad values and missing arguments with the usage and exit 2, touching nothing', async () => {
-    const before = await counts();
-    for (const args of [
-      [fixture('compounds.geojson'), '--layer', 'compounds', '--colour', 'red'],
-      [fixture('compounds.geojson'), '--layer', 'compounds', '--crs', 'mars'],
-      [fixture('compounds.geojson'), '--layer', 'compounds', '--encoding', 'latin1'],
-      [fixture('compounds.geojson'), '--layer', 'unicorns'],
-      [fixture('compounds.geojson'), '--layer', 'regions'],
-      [fixture('compounds.geojson')],
-      ['--layer', 'compounds'],
-      ['no-such-file.geojson', '--layer', 'compounds'],
-    ]) {
-      const res = await cli(...args);
-      expect({ args, code: res.code }).toEqual({ args, code: 2 });
-      expect(res.stderr).toContain('Usage: npm run import -- FILE --layer LAYER');
-    }
-    expect(await counts()).toEqual(before);
-  }, SLOW);
-
   it('refuses a hostile archive with its reason and exit 1', async () => {
-    const before = await counts();
+    const before = known;
     const res = await cli(fixture('hostile-traversal.zip'), '--layer', 'compounds');
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/hostile-traversal\.zip: .*(path|travers)/i);
