@@ -36,7 +36,7 @@ export function cellValue(v: unknown): unknown {
  * on Node ≥ 18) and fails on `this.model.sheets` before yielding any row; the same file reads fine the next time.
  * Such a read is started again from the file, at most MAX_READS times in all.
  */
-const MAX_READS = 3;
+const MAX_READS = 5;
 const isWorkbookRace = (err: unknown) => err instanceof TypeError && err.message.includes("reading 'sheets'");
 
 export async function openXlsx(file: string, options: ReadOptions): Promise<Source> {
