@@ -91,7 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
 /**
  * ALERT_DISPUTE_DAYS "community=15,street=30,district=60" (the mediation time limits the sample's deadlines use),
- * ALERT_STALL_DAYS (default 3), ALERT_EVALUATE_S (default 60; 0 = only at start and after changes).
+ * ALERT_STALL_DAYS (default 3), ALERT_EVALUATE_S (default 60; 0 = only at start, and after changes for what they touch).
  */
 function alertsConfig(env: NodeJS.ProcessEnv, empty: (v: string | undefined) => string | undefined): AlertsConfig {
   const disputeDays = { community: 15, street: 30, district: 60 };

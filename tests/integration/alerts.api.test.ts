@@ -304,4 +304,39 @@ describe.each(BACKENDS)('alerts on %s', (backend) => {
       expect(await eventCount(a.id, 'create')).toBe(1);
     }
   });
+  it('after a change evaluates only what the change acts on: its own case and grid, not the others time has made due', async () => {
+    // Fixtures the timer would raise: two fresh community cases reported 16 days ago, and a quiet campaign grid.
+    const disputes = await sql<{ id: string; grid: string }>(
+      `SELECT id, left(region_code, 14) AS grid FROM disputes WHERE status = 'accepted' AND mediation_level = 'community' AND id NOT IN
+         (SELECT substr(subject, 10) FROM alerts WHERE rule = 'dispute_overdue') ORDER BY id LIMIT 2`,
+    );
+    expect(disputes).toHaveLength(2);
+    const [moved, untouched] = disputes;
+    await sql(`UPDATE disputes SET reported_at = now() - interval '16 days' WHERE id = ANY ($1)`, [disputes.map((d) => d.id)]);
+    const [{ grid }] = await sql<{ grid: string }>(
+      `SELECT left(t.region_code, 14) AS grid FROM campaign_targets AS ct JOIN compounds AS t ON t.id = ct.feature_id
+        WHERE ct.campaign_id = 'unmanaged-compounds' AND length(t.region_code) >= 14 AND t.status NOT IN ('done', 'verified')
+          AND left(t.region_code, 14) NOT IN (SELECT details->>'gridCode' FROM alerts WHERE rule = 'campaign_stalled')
+          AND left(t.region_code, 14) <> $1
+        GROUP BY 1 ORDER BY 1 LIMIT 1`,
+      [moved.grid],
+    );
+    await sql(
+      `UPDATE compounds SET updated_at = now() - interval '4 days'
+        WHERE id IN (SELECT feature_id FROM campaign_targets WHERE campaign_id = 'unmanaged-compounds') AND region_code LIKE $1 || '%'`,
+      [grid],
+    );
+
+    // One case moves on (accepted → mediating: still open, same level, so still overdue): its alert is raised.
+    await patchPoint('disputes', moved.id, 'mediating');
+    const raised = await feed.next((m) => m.op === 'create' && m.after?.subject === `disputes/${moved.id}`);
+    expect(raised.actor).toBe('system');
+    await server.alerts.evaluate([]); // queued behind the change's evaluation
+    expect(await alertsOf(`disputes/${untouched.id}`)).toEqual([]);
+    expect(await alertsOf(`campaigns/unmanaged-compounds/${grid}`)).toEqual([]);
+
+    // What time alone made due is the timer's: a full evaluation raises exactly those two.
+    const full = await server.alerts.evaluate();
+    expect(full.raised.map((a) => a.subject).sort()).toEqual([`campaigns/unmanaged-compounds/${grid}`, `disputes/${untouched.id}`].sort());
+  });
 });

@@ -110,24 +110,24 @@ export class AlertsRepository {
   }
 
   /**
-   * Open disputes past their mediation level's time limit at `now`. The limit runs from when the case reached its
-   * current level: the last escalation (the event that changed its mediationLevel), else when it was reported.
-   * `days` maps each mediation level to its limit in days.
+   * Open disputes (of `ids` only, when given) past their mediation level's time limit at `now`. The limit runs from
+   * when the case reached its current level: the last escalation (the event that changed its mediationLevel), else
+   * when it was reported. `days` maps each mediation level to its limit in days.
    */
-  async overdueDisputes(now: Date, days: Record<string, number>): Promise<AlertCandidate[]> {
+  async overdueDisputes(now: Date, days: Record<string, number>, ids?: string[]): Promise<AlertCandidate[]> {
     const rows = await this.db.query<{ id: string; name: string; severity: Alert['severity']; regionCode: string; episode: string; details: AlertDetails }>(
       `WITH open AS (
          SELECT d.id, d.name, d.severity, d.mediation_level, d.region_code, d.geom,
                 COALESCE((SELECT max(e.at) FROM events AS e
                            WHERE e.layer = 'disputes' AND e.feature_id = d.id AND e.after ? 'mediationLevel'), d.reported_at) AS since
-           FROM disputes AS d WHERE d.status = ANY ($1::text[])),
+           FROM disputes AS d WHERE d.status = ANY ($1::text[]) AND ($4::text[] IS NULL OR d.id = ANY ($4::text[]))),
        due AS (SELECT *, since + make_interval(days => ($2::jsonb ->> mediation_level)::integer) AS due_at FROM open)
        SELECT id, name, severity, region_code AS "regionCode", mediation_level AS episode,
               jsonb_build_object('name', name, 'layer', 'disputes', 'featureId', id, 'mediationLevel', mediation_level,
                                  'levelSince', ${iso('since')}, 'dueAt', ${iso('due_at')},
                                  'position', jsonb_build_array(ST_X(geom), ST_Y(geom))) AS details
          FROM due WHERE due_at < $3::timestamptz ORDER BY id`,
-      [OPEN_DISPUTE_STATUSES, JSON.stringify(days), now.toISOString()],
+      [OPEN_DISPUTE_STATUSES, JSON.stringify(days), now.toISOString(), ids ?? null],
     );
     return rows.map((r) => ({ rule: 'dispute_overdue', subject: `disputes/${r.id}`, episode: r.episode, regionCode: r.regionCode, severity: r.severity, details: r.details }));
   }
@@ -154,9 +154,9 @@ export class AlertsRepository {
   /**
    * Grids of active campaigns whose not-yet-done targets saw no status change for `stallDays` at `now`. A status
    * change sets the target's updated_at (layers.repository updateStatus); the clock starts no earlier than the
-   * campaign. Targets not inside any grid (a point on a community's edge) are left out.
+   * campaign. Targets not inside any grid (a point on a community's edge) are left out; with `grids`, only those.
    */
-  async stalledGrids(now: Date, stallDays: number, gridCodeLength: number): Promise<AlertCandidate[]> {
+  async stalledGrids(now: Date, stallDays: number, gridCodeLength: number, grids?: string[]): Promise<AlertCandidate[]> {
     const campaigns = await this.db.query<{ id: string; layer: string }>(
       `SELECT id, layer FROM campaigns WHERE status = 'active' AND starts_at <= $1::timestamptz AND ends_at > $1::timestamptz ORDER BY id`,
       [now.toISOString()],
@@ -173,7 +173,7 @@ export class AlertsRepository {
              FROM campaigns AS c
              JOIN campaign_targets AS ct ON ct.campaign_id = c.id
              JOIN ${LAYER_MODELS[c.layer].table} AS t ON t.id = ct.feature_id
-            WHERE c.id = $1 AND length(t.region_code) >= $3
+            WHERE c.id = $1 AND length(t.region_code) >= $3 AND ($5::text[] IS NULL OR left(t.region_code, $3) = ANY ($5::text[]))
             GROUP BY 1, c.starts_at)
          SELECT g.grid, ${iso('g.last_progress')} AS episode, jsonb_build_object('name', c.name || ' · ' || r.name, 'campaignId', c.id, 'campaignName', c.name,
                   'gridCode', g.grid, 'openTargets', g.open_targets, 'lastProgressAt', ${iso('g.last_progress')},
@@ -181,7 +181,7 @@ export class AlertsRepository {
            FROM per_grid AS g JOIN regions AS r ON r.code = g.grid JOIN campaigns AS c ON c.id = $1
           WHERE g.open_targets > 0 AND g.last_progress < $2::timestamptz - make_interval(days => $4::integer)
           ORDER BY g.grid`,
-        [c.id, now.toISOString(), gridCodeLength, stallDays],
+        [c.id, now.toISOString(), gridCodeLength, stallDays, grids ?? null],
       );
       for (const r of rows) {
         out.push({ rule: 'campaign_stalled', subject: `campaigns/${c.id}/${r.grid}`, episode: r.episode, regionCode: r.grid, severity: 'medium', details: r.details });

@@ -15,7 +15,7 @@ export interface AlertsConfig {
   disputeDays: Record<'community' | 'street' | 'district', number>;
   /** Days without a status change after which a campaign grid is stalled (ALERT_STALL_DAYS). */
   stallDays: number;
-  /** Period of the evaluation of every rule, in ms; 0 = only at start and after changes (ALERT_EVALUATE_S). */
+  /** Period of the evaluation of every rule, in ms; 0 = only at start, and after changes for what they touch (ALERT_EVALUATE_S). */
   evaluateMs: number;
 }
 
@@ -28,18 +28,32 @@ export interface AlertsDeps {
   log?: { error(obj: object, msg: string): void };
 }
 
-/** The rules a committed change may affect: a dispute or centre changed, or any campaign target moved. */
-function rulesOf(m: ChangeMessage): AlertRule[] {
-  if (m.layer === 'alerts' || m.layer === 'users') return [];
-  if (m.layer === 'import' || m.layer === 'regions') return [...ALERT_RULES];
-  if (m.layer === 'campaigns') return ['campaign_stalled'];
-  if (!isLayerName(m.layer)) return [];
+/**
+ * What a committed change may affect, per rule: every subject, or only some. Time alone raises a stall or an
+ * overdue case (the timer finds those); a change can clear a stall only in its own grid and can move only its own
+ * dispute, so those rules are evaluated for them alone — a cost that does not grow with the campaign or the caseload.
+ */
+type Scope = 'all' | Set<string>;
+
+function scopesOf(m: ChangeMessage): Map<AlertRule, Scope> {
+  const scopes = new Map<AlertRule, Scope>();
+  if (m.layer === 'alerts' || m.layer === 'users') return scopes;
+  if (m.layer === 'import' || m.layer === 'regions') {
+    for (const r of ALERT_RULES) scopes.set(r, 'all');
+    return scopes;
+  }
+  if (m.layer === 'campaigns') return scopes.set('campaign_stalled', 'all');
+  if (!isLayerName(m.layer)) return scopes;
   // Any point layer can hold campaign targets: a target's status change is the progress that clears a stall.
-  const rules: AlertRule[] = ['campaign_stalled'];
-  if (m.layer === 'disputes') rules.push('dispute_overdue');
-  if (m.layer === 'service-centres') rules.push('centre_closed');
-  return rules;
+  // Targets outside every grid count in no grid (AlertsRepository.stalledGrids).
+  if (m.regionCode && m.regionCode.length >= CODE_LENGTH.grid) scopes.set('campaign_stalled', new Set([m.regionCode.slice(0, CODE_LENGTH.grid)]));
+  if (m.layer === 'disputes') scopes.set('dispute_overdue', new Set([m.id]));
+  if (m.layer === 'service-centres') scopes.set('centre_closed', 'all');
+  return scopes;
 }
+
+/** The key a scope names a subject by: the grid of `campaigns/<id>/<grid>`, the id of `disputes/<id>`. */
+const scopeKey = (subject: string) => subject.slice(subject.lastIndexOf('/') + 1);
 
 /** Changes that arrive within this window are evaluated together (an import or a burst of field updates). */
 const CHANGE_DEBOUNCE_MS = 150;
@@ -56,7 +70,7 @@ const LIST_LIMIT_DEFAULT = 200;
 export class AlertsService {
   private timer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
-  private readonly pendingRules = new Set<AlertRule>();
+  private readonly pending = new Map<AlertRule, Scope>();
   /** The evaluation in flight: one at a time per process, so a run never races its own follow-up. */
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -84,25 +98,34 @@ export class AlertsService {
     await this.running;
   }
 
-  /** Called after each committed change of this process: re-evaluates the rules it may affect, debounced. */
+  /** Called after each committed change of this process: re-evaluates what it may affect, debounced. */
   changed(message: ChangeMessage): void {
-    const rules = rulesOf(message);
-    if (!rules.length || this.stopped) return;
-    for (const r of rules) this.pendingRules.add(r);
+    const scopes = scopesOf(message);
+    if (!scopes.size || this.stopped) return;
+    for (const [rule, scope] of scopes) {
+      const pending = this.pending.get(rule);
+      this.pending.set(rule, scope === 'all' || pending === 'all' ? 'all' : new Set([...(pending ?? []), ...scope]));
+    }
     this.debounce ??= setTimeout(() => {
       this.debounce = undefined;
-      const due = [...this.pendingRules];
-      this.pendingRules.clear();
-      void this.evaluate(due);
+      const due = new Map(this.pending);
+      this.pending.clear();
+      const only = Object.fromEntries([...due].filter(([, s]) => s !== 'all').map(([r, s]) => [r, [...s]]));
+      void this.evaluate([...due.keys()], new Date(), only);
     }, CHANGE_DEBOUNCE_MS);
   }
 
   /**
    * Evaluates the rules at `now` (tests pass another time): raises what holds and is not yet raised, resolves
-   * what no longer holds. Queued behind the evaluation in flight. Answers the alerts it raised and resolved.
+   * what no longer holds — for every subject of a rule, or for those `only` names by scope key (grid, dispute id).
+   * Queued behind the evaluation in flight. Answers the alerts it raised and resolved.
    */
-  evaluate(rules: readonly AlertRule[] = ALERT_RULES, now = new Date()): Promise<{ raised: Alert[]; resolved: Alert[] }> {
-    const run = this.running.then(() => this.evaluateNow(rules, now));
+  evaluate(
+    rules: readonly AlertRule[] = ALERT_RULES,
+    now = new Date(),
+    only: Partial<Record<AlertRule, string[]>> = {},
+  ): Promise<{ raised: Alert[]; resolved: Alert[] }> {
+    const run = this.running.then(() => this.evaluateNow(rules, now, only));
     this.running = run.then(
       () => undefined,
       (err) => this.deps.log?.error({ err }, 'alerts: evaluation failed; the next change or tick retries'),
@@ -110,15 +133,17 @@ export class AlertsService {
     return run;
   }
 
-  private async evaluateNow(rules: readonly AlertRule[], now: Date): Promise<{ raised: Alert[]; resolved: Alert[] }> {
+  private async evaluateNow(rules: readonly AlertRule[], now: Date, only: Partial<Record<AlertRule, string[]>>): Promise<{ raised: Alert[]; resolved: Alert[] }> {
     const raised: Alert[] = [];
     const resolved: Alert[] = [];
     if (this.stopped) return { raised, resolved };
     for (const rule of rules) {
-      const candidates = await this.candidates(rule, now);
+      const keys = only[rule];
+      const candidates = await this.candidates(rule, now, keys);
       const key = (a: { subject: string; episode: string }) => `${a.subject}\n${a.episode}`;
       const holding = new Set(candidates.map(key));
-      const known = await this.alerts.known(rule, candidates.map((c) => c.subject));
+      const inScope = keys && new Set(keys);
+      const known = (await this.alerts.known(rule, candidates.map((c) => c.subject))).filter((a) => !inScope || inScope.has(scopeKey(a.subject)));
       // Resolves first: a subject whose condition holds again in a new occurrence (a dispute escalated and overdue
       // at its new level) must have its old alert resolved before the new one can be raised.
       for (const a of known) {
@@ -136,14 +161,14 @@ export class AlertsService {
     return { raised, resolved };
   }
 
-  private candidates(rule: AlertRule, now: Date): Promise<AlertCandidate[]> {
+  private candidates(rule: AlertRule, now: Date, keys?: string[]): Promise<AlertCandidate[]> {
     switch (rule) {
       case 'dispute_overdue':
-        return this.alerts.overdueDisputes(now, this.config.disputeDays);
+        return this.alerts.overdueDisputes(now, this.config.disputeDays, keys);
       case 'centre_closed':
         return this.alerts.closedCentres();
       case 'campaign_stalled':
-        return this.alerts.stalledGrids(now, this.config.stallDays, CODE_LENGTH.grid);
+        return this.alerts.stalledGrids(now, this.config.stallDays, CODE_LENGTH.grid, keys);
     }
   }
 
