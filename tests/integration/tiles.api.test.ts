@@ -158,7 +158,7 @@ describe.each(BACKENDS)('vector tiles on %s', (backend) => {
   });
 
   it("serves a tile in the account's current scope, not the token's: a region change or a disable takes effect at once", async () => {
-    // Tiles check the account alongside the tile query (withCurrentUser): a stale token must not widen or keep scope.
+    // Tiles read the account in the tile's own statement (withAccount): a stale token must not widen or keep scope.
     const grids = await server.db.query<{ grid: string }>(`SELECT DISTINCT left(region_code, 14) AS grid FROM compounds ORDER BY 1 LIMIT 2`);
     const [first, second] = grids.map((g) => g.grid);
     const admin = client(server.url, await login(server.url, 'admin'));
@@ -177,11 +177,19 @@ describe.each(BACKENDS)('vector tiles on %s', (backend) => {
     const now = await features('compounds', t, '', token);
     expect(inSecond(now).length).toBeGreaterThan(0);
     expect(now.every((f) => String(f.properties.regionCode).startsWith(second))).toBe(true);
+    // Asked for by region: refused in the token's scope, answered in the account's.
+    const byRegion = await getTile(path('compounds', t, `region=${second}`), {}, token);
+    expect(byRegion.status).toBe(200);
+    const etag = byRegion.headers.get('etag')!;
+    expect((await getTile(path('compounds', t, `region=${second}`), { 'if-none-match': etag }, token)).status).toBe(304);
 
     expect((await admin.patch('/api/admin/users/tile-scope', { disabled: true })).status).toBe(200);
     const refused = await getTile(path('compounds', t), {}, token);
     expect(refused.status).toBe(401);
     expect(refused.json()).toMatchObject({ error: 'account_disabled' });
+    // Nor is a tile it holds confirmed, nor one outside the token's scope answered with anything but 401.
+    expect((await getTile(path('compounds', t, `region=${second}`), { 'if-none-match': etag }, token)).status).toBe(401);
+    expect((await getTile(path('compounds', t, `region=${first.slice(0, 9)}`), {}, token)).status).toBe(401);
   });
 
   it('accepts the token as a query parameter and refuses a missing or bad one with 401', async () => {

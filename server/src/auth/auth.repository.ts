@@ -23,6 +23,19 @@ export const REGION_CODES_SQL = `COALESCE(
     WHERE ur.username = u.username),
   ARRAY[u.region_code])`;
 
+/** What a session is checked against: the account without its password hash. */
+export type AccountRow = Omit<UserRow, 'passwordHash'>;
+
+/**
+ * One account as a JSON AccountRow (null when there is none), as a scalar subquery: a statement that serves a
+ * request can read the requesting account in its own snapshot instead of a round trip of its own.
+ * `username` is the statement's parameter placeholder, e.g. `$8`.
+ */
+export const accountSql = (username: string) =>
+  `(SELECT json_build_object('username', u.username, 'role', u.role, 'regionCode', u.region_code, 'regionCodes', ${REGION_CODES_SQL},
+                             'disabled', u.disabled, 'sessionsValidAfter', u.sessions_valid_after)
+      FROM users AS u WHERE u.username = ${username})`;
+
 export class AuthRepository {
   constructor(private readonly db: Queryable) {}
 

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ROLES, type SessionUser } from '../contract/auth.js';
 import { AppError } from '../errors.js';
 import { errors } from '../openapi.js';
-import type { AuthService } from './auth.service.js';
+import { currentSession, type AuthService } from './auth.service.js';
+import type { AccountRow } from './auth.repository.js';
 
 /**
  * What a token carries: the user at login, plus the issue time in milliseconds (jwt `iat` has whole seconds, too
@@ -12,8 +13,11 @@ export type TokenPayload = SessionUser & { issuedAtMs?: number; iat?: number };
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Tile requests only: the account re-read, running alongside the tile query (see withCurrentUser). */
-    session?: Promise<SessionUser>;
+    /**
+     * Tile requests only: how to check the account, which the tile's own statement reads (see withAccount);
+     * `read` reads it on its own.
+     */
+    account?: { issuedAtMs: number; read(): Promise<SessionUser> };
   }
 }
 
@@ -98,30 +102,44 @@ export function requireToken(app: FastifyInstance, auth: AuthService) {
     } else {
       return;
     }
-    const session = auth.session(payload.username, issuedAt(payload));
+    const issuedAtMs = issuedAt(payload);
     if (isTile(url)) {
-      session.catch(() => {}); // awaited by withCurrentUser; a refusal must not surface as an unhandled rejection
-      req.session = session;
+      req.account = { issuedAtMs, read: () => auth.session(payload.username, issuedAtMs) };
       req.user = { username: payload.username, role: payload.role, regionCode: payload.regionCode, regionCodes: payload.regionCodes };
       return;
     }
-    req.user = await session;
+    req.user = await auth.session(payload.username, issuedAtMs);
   });
 }
 
+const sameScope = (a: SessionUser, b: SessionUser) => a.role === b.role && a.regionCodes?.join() === b.regionCodes?.join();
+
 /**
- * Runs `work` as the token's user while the account is re-read, rather than one after the other, and runs it again
- * as the current user when their role or regions changed since the token was issued. A refused account throws
- * before anything `work` found out is answered, so this keeps requireToken's guarantee at one round trip less.
+ * Runs `work` as the token's user; `work` reads the account in its own statement (accountSql) and returns it
+ * with its result, so a tile costs one round trip, not two. The account is checked as requireToken checks it — a
+ * refused account throws before anything `work` found out is answered — and when the role or regions changed since
+ * the token was issued, `work` runs again as the current user. When `work` fails first (a region outside the
+ * token's scope), the account is read on its own: a disabled account still gets its 401, a widened one its answer.
  */
-export async function withCurrentUser<T>(req: FastifyRequest, work: (user: SessionUser) => Promise<T>): Promise<T> {
-  if (!req.session) return work(req.user);
-  const speculative = work(req.user);
-  speculative.catch(() => {});
-  const current = await req.session;
-  const same = current.role === req.user.role && current.regionCodes?.join() === req.user.regionCodes?.join();
-  req.user = current;
-  return same ? speculative : work(current);
+export async function withAccount<T>(
+  req: FastifyRequest,
+  work: (user: SessionUser) => Promise<{ result: T; account: AccountRow | null }>,
+): Promise<T> {
+  if (!req.account) return (await work(req.user)).result;
+  let first;
+  let current: SessionUser;
+  try {
+    first = await work(req.user);
+  } catch (err) {
+    current = await req.account.read();
+    if (sameScope(current, req.user)) throw err;
+  }
+  if (first) {
+    current = currentSession(first.account, req.account.issuedAtMs);
+    if (sameScope(current, req.user)) return first.result;
+  }
+  req.user = current!;
+  return (await work(current!)).result;
 }
 
 function verifyQueryToken(app: FastifyInstance, token: string): TokenPayload {

@@ -1,6 +1,6 @@
 import type { LoginResponse, SessionUser } from '../contract/auth.js';
 import { AppError } from '../errors.js';
-import type { AuthRepository, UserRow } from './auth.repository.js';
+import type { AccountRow, AuthRepository } from './auth.repository.js';
 import { FailureLimiter, type FailureCounter } from './failure-limiter.js';
 import { verifyPassword } from './password.js';
 
@@ -52,17 +52,21 @@ export class AuthService {
    * handshake re-reads it, so a disable, a password reset or a role or region change takes effect at once.
    */
   async session(username: string, issuedAtMs: number): Promise<SessionUser> {
-    const row = await this.users.findUser(username);
-    if (!row) throw new AppError(401, 'unauthorized', 'This account no longer exists');
-    if (row.disabled) throw new AppError(401, 'account_disabled', 'This account is disabled; ask an administrator');
-    if (row.sessionsValidAfter && issuedAtMs < Date.parse(row.sessionsValidAfter)) {
-      throw new AppError(401, 'session_revoked', 'This session has ended (password reset); log in again');
-    }
-    return sessionUser(row);
+    return currentSession(await this.users.findUser(username), issuedAtMs);
   }
 }
 
-function sessionUser(row: UserRow): SessionUser {
+/** The session of an account as read now, for a token issued at `issuedAtMs`; throws 401 when it is refused. */
+export function currentSession(row: AccountRow | null | undefined, issuedAtMs: number): SessionUser {
+  if (!row) throw new AppError(401, 'unauthorized', 'This account no longer exists');
+  if (row.disabled) throw new AppError(401, 'account_disabled', 'This account is disabled; ask an administrator');
+  if (row.sessionsValidAfter && issuedAtMs < Date.parse(row.sessionsValidAfter)) {
+    throw new AppError(401, 'session_revoked', 'This session has ended (password reset); log in again');
+  }
+  return sessionUser(row);
+}
+
+function sessionUser(row: AccountRow): SessionUser {
   const regionCodes = row.regionCodes.length ? row.regionCodes : [row.regionCode];
   return { username: row.username, role: row.role, regionCode: regionCodes[0], regionCodes };
 }

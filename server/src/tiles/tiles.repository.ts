@@ -4,6 +4,7 @@ import type { RegionLevel } from '../contract/regions.js';
 import { TILE_BUFFER, TILE_EXTENT } from '../contract/tiles.js';
 import { LAYER_MODELS, type LayerColumn } from '../layers/layers.model.js';
 import { iso, statusAtSql } from '../layers/layers.repository.js';
+import { accountSql, type AccountRow } from '../auth/auth.repository.js';
 
 /** What a tile shows: the features whose geometry meets `bbox`, inside the `roots` subtrees. */
 export interface TileFilter {
@@ -121,6 +122,15 @@ export const pointsMvtSql = (layer: LayerName) => mvtSql(layer, pointRowsSql(lay
 const REGIONS_MVT_SQL = mvtSql('regions', regionRowsSql(MVT_GEOM), 'fid');
 const regionsGeoJsonSql = geoJsonSql(regionRowsSql(WGS84_GEOM));
 
+/**
+ * A tile statement that also reads the requesting account (its username the last parameter, `$n`), in the same
+ * snapshot: one round trip per tile, and the account checked is the one the tile was made for (withAccount).
+ */
+const withAccountSql = (statement: string, n: number) => `${statement}, ${accountSql(`$${n}`)} AS account`;
+
+/** The requesting account, read with a tile (auth.repository's AccountRow; null when there is none). */
+export type WithAccount<T> = T & { account: AccountRow | null };
+
 /** Parameters of pointsMvtSql (and, without z/x/y, of the GeoJSON statement). */
 export function tileParams(f: TileFilter | RegionTileFilter, mvt: boolean): unknown[] {
   const sixth = 'level' in f ? f.level : (f.statuses ?? null);
@@ -134,31 +144,33 @@ export class TilesRepository {
   constructor(private readonly db: Queryable) {}
 
   /** A point layer's tile encoded by PostGIS (ST_AsMVT): zero bytes when no feature falls in it. */
-  async pointsMvt(layer: LayerName, f: TileFilter): Promise<Versioned<{ tile: Uint8Array }>> {
-    const [row] = await this.db.query<{ seq: number; tile: Uint8Array }>(pointsMvtSql(layer), tileParams(f, true));
-    return row;
+  pointsMvt(layer: LayerName, f: TileFilter, username: string) {
+    return this.read<{ tile: Uint8Array }>(pointsMvtSql(layer), tileParams(f, true), username);
   }
 
-  async pointsGeoJson(layer: LayerName, f: TileFilter): Promise<Versioned<{ features: GeoJSON.Feature[] }>> {
-    const [row] = await this.db.query<{ seq: number; features: GeoJSON.Feature[] }>(geoJsonSql(pointRowsSql(layer, WGS84_GEOM)), tileParams(f, false));
-    return row;
+  pointsGeoJson(layer: LayerName, f: TileFilter, username: string) {
+    return this.read<{ features: GeoJSON.Feature[] }>(geoJsonSql(pointRowsSql(layer, WGS84_GEOM)), tileParams(f, false), username);
   }
 
   /** A regions tile encoded by PostGIS; the MVT feature id is the numeric region code. */
-  async regionsMvt(f: RegionTileFilter): Promise<Versioned<{ tile: Uint8Array }>> {
-    const [row] = await this.db.query<{ seq: number; tile: Uint8Array }>(REGIONS_MVT_SQL, tileParams(f, true));
-    return row;
+  regionsMvt(f: RegionTileFilter, username: string) {
+    return this.read<{ tile: Uint8Array }>(REGIONS_MVT_SQL, tileParams(f, true), username);
   }
 
   /** Regions as GeoJSON Features; the property `fid` is the numeric region code (the MVT feature id). */
-  async regionsGeoJson(f: RegionTileFilter): Promise<Versioned<{ features: GeoJSON.Feature[] }>> {
-    const [row] = await this.db.query<{ seq: number; features: GeoJSON.Feature[] }>(regionsGeoJsonSql, tileParams(f, false));
+  regionsGeoJson(f: RegionTileFilter, username: string) {
+    return this.read<{ features: GeoJSON.Feature[] }>(regionsGeoJsonSql, tileParams(f, false), username);
+  }
+
+  /** The newest seq (a tile's ETag), with the account. */
+  async lastSeq(username: string): Promise<WithAccount<{ seq: number }>> {
+    const [row] = await this.db.query<WithAccount<{ seq: number }>>(`SELECT last AS seq, ${accountSql('$1')} AS account FROM event_seq`, [username]);
     return row;
   }
 
-  async lastSeq(): Promise<number> {
-    const [row] = await this.db.query<{ last: number }>('SELECT last FROM event_seq');
-    return row.last;
+  private async read<T>(statement: string, params: unknown[], username: string): Promise<WithAccount<Versioned<T>>> {
+    const [row] = await this.db.query<WithAccount<Versioned<T>>>(withAccountSql(statement, params.length + 1), [...params, username]);
+    return row;
   }
 
   /** [west, south, east, north] of the regions, or undefined when none exists. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LAYERS } from '../contract/layers.js';
 import { TILE_CONTENT_TYPE, TILE_MAX_ZOOM, TILE_MIN_ZOOM, TILE_REGION_LEVELS } from '../contract/tiles.js';
-import { withCurrentUser } from '../auth/auth.routes.js';
+import { withAccount } from '../auth/auth.routes.js';
 import { BEARER_OR_QUERY_TOKEN, errors as errorResponses } from '../openapi.js';
 import type { TileOptions, TilesService } from './tiles.service.js';
 
@@ -62,7 +62,7 @@ export async function tilesRoutes(app: FastifyInstance, { tiles }: { tiles: Tile
     },
     async (req, reply) => {
       const { z, x, y, layer } = req.params;
-      const answer = await withCurrentUser(req, async (user) => tiles.tile(await tiles.request(user, layer, z, x, y, req.query), req.headers['if-none-match']));
+      const answer = await withAccount(req, async (user) => tiles.tile(await tiles.request(user, layer, z, x, y, req.query), user.username, req.headers['if-none-match']));
       reply.header('etag', answer.etag).header('cache-control', CACHE_CONTROL);
       if (answer.notModified) return reply.code(304).send();
       return reply.type(TILE_CONTENT_TYPE).send(answer.body);

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { geoJSONToTile } from '@maplibre/geojson-vt';
 import { fromGeojsonVt } from '@maplibre/vt-pbf';
 import type { Db } from '../db/db.js';
+import type { AccountRow } from '../auth/auth.repository.js';
 import type { SessionUser } from '../contract/auth.js';
 import { isLayerName, type LayerName } from '../contract/layers.js';
 import type { RegionLevel } from '../contract/regions.js';
@@ -106,14 +107,18 @@ export class TilesService {
     return { layer, filter: { ...base, statuses } };
   }
 
-  /** The tile, or notModified when `ifNoneMatch` names its current ETag. */
-  async tile(req: TileRequest, ifNoneMatch?: string): Promise<TileAnswer> {
+  /**
+   * The tile, or notModified when `ifNoneMatch` names its current ETag; with the account of `username` as it was
+   * read in the same statement, for the caller to check (withAccount).
+   */
+  async tile(req: TileRequest, username: string, ifNoneMatch?: string): Promise<{ result: TileAnswer; account: AccountRow | null }> {
     if (ifNoneMatch) {
-      const etag = this.etag(req, await this.tiles.lastSeq());
-      if (etagMatches(ifNoneMatch, etag)) return { notModified: true, etag };
+      const { seq, account } = await this.tiles.lastSeq(username);
+      const etag = this.etag(req, seq);
+      if (etagMatches(ifNoneMatch, etag)) return { result: { notModified: true, etag }, account };
     }
-    const { seq, body } = await this.encode(req);
-    return { notModified: false, etag: this.etag(req, seq), body };
+    const { seq, body, account } = await this.encode(req, username);
+    return { result: { notModified: false, etag: this.etag(req, seq), body }, account };
   }
 
   /** TileJSON 3.0.0 of a layer; `tileUrl` is the absolute template (with {z}/{x}/{y}) the client follows. */
@@ -171,19 +176,21 @@ export class TilesService {
     return { layer, roots, statuses };
   }
 
-  private async encode(req: TileRequest): Promise<{ seq: number; body: Buffer }> {
+  private async encode(req: TileRequest, username: string): Promise<{ seq: number; body: Buffer; account: AccountRow | null }> {
     if (this.backend === 'postgres') {
-      const { seq, tile } = req.layer === 'regions' ? await this.tiles.regionsMvt(req.filter) : await this.tiles.pointsMvt(req.layer, req.filter);
-      return { seq, body: asBuffer(tile) };
+      const { seq, tile, account } =
+        req.layer === 'regions' ? await this.tiles.regionsMvt(req.filter, username) : await this.tiles.pointsMvt(req.layer, req.filter, username);
+      return { seq, body: asBuffer(tile), account };
     }
-    const { seq, features } = req.layer === 'regions' ? await this.tiles.regionsGeoJson(req.filter) : await this.tiles.pointsGeoJson(req.layer, req.filter);
+    const { seq, features, account } =
+      req.layer === 'regions' ? await this.tiles.regionsGeoJson(req.filter, username) : await this.tiles.pointsGeoJson(req.layer, req.filter, username);
     if (req.layer === 'regions') {
       for (const f of features) {
         f.id = Number(f.properties!.fid);
         delete f.properties!.fid;
       }
     }
-    return { seq, body: encodeGeoJson(req.layer, features, req.filter) };
+    return { seq, body: encodeGeoJson(req.layer, features, req.filter), account };
   }
 
   /** Weak: equal ETags promise the same features and attributes, not the same bytes (the backends encode differently). */
