@@ -65,6 +65,8 @@ describe('faults of a two-process deployment', () => {
     [a, b] = await Promise.all([startServerProcess(env), startServerProcess({ ...env, CORS_ORIGINS: 'http://portal.example' })]);
   });
   afterAll(async () => {
+    // A process that died by itself (not killed or stopped by a test) says why.
+    for (const p of [a, b]) if (p && p.child.exitCode !== null && p.child.exitCode !== 0) console.error(`server exited with ${p.child.exitCode}:\n${p.output()}`);
     await Promise.all([a?.stop(), b?.stop()]);
     await redis?.stop();
     await database?.drop();
@@ -173,9 +175,10 @@ describe('faults of a two-process deployment', () => {
 
       const page = await client(b.url, token).get(`/api/events?since=${startSeq}&limit=1000`);
       const seqs = (page.body.events as ChangeEvent[]).map((e) => e.seq);
-      await waitFor('the client to resync on B', () => feed.lastSeq === page.body.last, 30_000);
+      // The log may grow after this read (the system resolves alerts the writes cleared): compare up to it.
+      await waitFor('the client to resync on B', () => feed.lastSeq >= page.body.last, 30_000);
       expect(statuses).toContain('down'); // it did lose A
-      expect(delivered).toEqual(seqs);
+      expect(delivered.filter((s) => s <= page.body.last)).toEqual(seqs);
       for (const ack of stream.acks) expect(seqs).toContain(ack.seq);
     } finally {
       feed.stop();
