@@ -176,7 +176,7 @@ describe('faults of a two-process deployment', () => {
       const page = await client(b.url, token).get(`/api/events?since=${startSeq}&limit=1000`);
       const seqs = (page.body.events as ChangeEvent[]).map((e) => e.seq);
       // The log may grow after this read (the system resolves alerts the writes cleared): compare up to it.
-      await waitFor('the client to resync on B', () => feed.lastSeq >= page.body.last, 30_000);
+      await waitFor('the client to resync on B', () => (feed.lastSeq ?? 0) >= page.body.last, 30_000);
       expect(statuses).toContain('down'); // it did lose A
       expect(delivered.filter((s) => s <= page.body.last)).toEqual(seqs);
       for (const ack of stream.acks) expect(seqs).toContain(ack.seq);

@@ -161,6 +161,11 @@ export class AlertsRepository {
       `SELECT id, layer FROM campaigns WHERE status = 'active' AND starts_at <= $1::timestamptz AND ends_at > $1::timestamptz ORDER BY id`,
       [now.toISOString()],
     );
+    // With grids, only the targets under those codes, found through the region_code index: a range on each code
+    // (digits only, so `code || '~'` bounds its subtree), which holds for codes known only at run time.
+    const inGrids = grids
+      ? `JOIN unnest($5::text[]) AS s(code) ON t.region_code ~>=~ s.code AND t.region_code ~<~ (s.code || '~')`
+      : '';
     const out: AlertCandidate[] = [];
     for (const c of campaigns) {
       if (!isLayerName(c.layer)) continue;
@@ -172,8 +177,8 @@ export class AlertsRepository {
                   GREATEST(c.starts_at, max(t.updated_at)) AS last_progress
              FROM campaigns AS c
              JOIN campaign_targets AS ct ON ct.campaign_id = c.id
-             JOIN ${LAYER_MODELS[c.layer].table} AS t ON t.id = ct.feature_id
-            WHERE c.id = $1 AND length(t.region_code) >= $3 AND ($5::text[] IS NULL OR left(t.region_code, $3) = ANY ($5::text[]))
+             JOIN ${LAYER_MODELS[c.layer].table} AS t ON t.id = ct.feature_id ${inGrids}
+            WHERE c.id = $1 AND length(t.region_code) >= $3
             GROUP BY 1, c.starts_at)
          SELECT g.grid, ${iso('g.last_progress')} AS episode, jsonb_build_object('name', c.name || ' · ' || r.name, 'campaignId', c.id, 'campaignName', c.name,
                   'gridCode', g.grid, 'openTargets', g.open_targets, 'lastProgressAt', ${iso('g.last_progress')},
@@ -181,7 +186,7 @@ export class AlertsRepository {
            FROM per_grid AS g JOIN regions AS r ON r.code = g.grid JOIN campaigns AS c ON c.id = $1
           WHERE g.open_targets > 0 AND g.last_progress < $2::timestamptz - make_interval(days => $4::integer)
           ORDER BY g.grid`,
-        [c.id, now.toISOString(), gridCodeLength, stallDays, grids ?? null],
+        [c.id, now.toISOString(), gridCodeLength, stallDays, ...(grids ? [grids] : [])],
       );
       for (const r of rows) {
         out.push({ rule: 'campaign_stalled', subject: `campaigns/${c.id}/${r.grid}`, episode: r.episode, regionCode: r.grid, severity: 'medium', details: r.details });

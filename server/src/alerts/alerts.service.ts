@@ -110,7 +110,7 @@ export class AlertsService {
       this.debounce = undefined;
       const due = new Map(this.pending);
       this.pending.clear();
-      const only = Object.fromEntries([...due].filter(([, s]) => s !== 'all').map(([r, s]) => [r, [...s]]));
+      const only = Object.fromEntries([...due].filter(([, s]) => s !== 'all'));
       void this.evaluate([...due.keys()], new Date(), only);
     }, CHANGE_DEBOUNCE_MS);
   }
@@ -123,7 +123,7 @@ export class AlertsService {
   evaluate(
     rules: readonly AlertRule[] = ALERT_RULES,
     now = new Date(),
-    only: Partial<Record<AlertRule, string[]>> = {},
+    only: Partial<Record<AlertRule, ReadonlySet<string>>> = {},
   ): Promise<{ raised: Alert[]; resolved: Alert[] }> {
     const run = this.running.then(() => this.evaluateNow(rules, now, only));
     this.running = run.then(
@@ -133,17 +133,16 @@ export class AlertsService {
     return run;
   }
 
-  private async evaluateNow(rules: readonly AlertRule[], now: Date, only: Partial<Record<AlertRule, string[]>>): Promise<{ raised: Alert[]; resolved: Alert[] }> {
+  private async evaluateNow(rules: readonly AlertRule[], now: Date, only: Partial<Record<AlertRule, ReadonlySet<string>>>): Promise<{ raised: Alert[]; resolved: Alert[] }> {
     const raised: Alert[] = [];
     const resolved: Alert[] = [];
     if (this.stopped) return { raised, resolved };
     for (const rule of rules) {
       const keys = only[rule];
-      const candidates = await this.candidates(rule, now, keys);
+      const candidates = await this.candidates(rule, now, keys && [...keys]);
       const key = (a: { subject: string; episode: string }) => `${a.subject}\n${a.episode}`;
       const holding = new Set(candidates.map(key));
-      const inScope = keys && new Set(keys);
-      const known = (await this.alerts.known(rule, candidates.map((c) => c.subject))).filter((a) => !inScope || inScope.has(scopeKey(a.subject)));
+      const known = (await this.alerts.known(rule, candidates.map((c) => c.subject))).filter((a) => !keys || keys.has(scopeKey(a.subject)));
       // Resolves first: a subject whose condition holds again in a new occurrence (a dispute escalated and overdue
       // at its new level) must have its old alert resolved before the new one can be raised.
       for (const a of known) {

@@ -126,7 +126,7 @@ export async function withAccount<T>(
   work: (user: SessionUser) => Promise<{ result: T; account: AccountRow | null }>,
 ): Promise<T> {
   if (!req.account) return (await work(req.user)).result;
-  let first;
+  let first: { result: T; account: AccountRow | null } | undefined;
   let current: SessionUser;
   try {
     first = await work(req.user);
