@@ -88,7 +88,7 @@ const optionZero = (name: string, fallback: number): number => {
   if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs a non-negative integer`);
   return v;
 };
-const known = new Set(['per-change', 'no-cluster', 'no-feed', 'quick', 'sio-clients', 'wait-quiet', 'priority', 'baseline-batch-ms', 'clients', 'rate', 'duration', 'warmup', 'reps', 'concurrency', 'compounds', 'pg-fast', 'baseline-recovery', 'cpu-prof', 'out']);
+const known = new Set(['per-change', 'no-cluster', 'no-feed', 'quick', 'sio-clients', 'wait-quiet', 'priority', 'baseline-batch-ms', 'clients', 'rate', 'duration', 'warmup', 'reps', 'concurrency', 'compounds', 'pg-fast', 'baseline-recovery', 'cpu-prof', 'out', 'only']);
 for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see bench/run.ts)`);
 
 const quick = flag('quick');
@@ -108,6 +108,9 @@ const reps = option('reps', 1);
 const batch = !flag('per-change');
 const withCluster = !flag('no-cluster');
 const withFeed = !flag('no-feed');
+/** `--only cluster,server`: run just these kinds (for investigating one; a report without the baselines has no ratios). */
+const onlyIdx = argv.indexOf('--only');
+const only = onlyIdx >= 0 ? argv[onlyIdx + 1].split(',') : undefined;
 /** The server's batch window (Realtime's default), used by the baselines too. */
 const SERVER_BATCH_MS = 20;
 const priorityIdx = argv.indexOf('--priority');
@@ -175,7 +178,9 @@ async function main() {
 
   const statsFrom = await statementStats(databaseUrl, 'reset');
   const runs: ScenarioResult[] = [];
-  const kinds: Kind[] = ['baseline', 'ws', 'server', ...(withCluster ? (['cluster'] as const) : []), ...(withFeed ? (['feed'] as const) : [])];
+  const kinds: Kind[] = (['baseline', 'ws', 'server', ...(withCluster ? (['cluster'] as const) : []), ...(withFeed ? (['feed'] as const) : [])] as Kind[]).filter(
+    (k) => !only || only.includes(k),
+  );
   let cluster2: Target | undefined;
   for (let rep = 1; rep <= reps; rep++) {
     // Alternate the order, so no side always runs on a warmer (or more fragmented) machine.

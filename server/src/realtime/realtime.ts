@@ -91,7 +91,13 @@ export class Realtime {
     this.batchMs = deps.batchMs ?? 20;
     this.order = new SeqReorderBuffer<ChangeMessage>((m) => this.release(m), {
       holdMs: deps.holdMs ?? 1000,
-      recover: deps.recover,
+      // A hole this old means a peer published late or died after its commit: worth a line in the log.
+      recover:
+        deps.recover &&
+        ((from, to) => {
+          deps.log?.warn({ from, to }, 'live: seqs held back by a hole, read from the log');
+          return deps.recover!(from, to);
+        }),
       onSkip: (from, to) => {
         deps.log?.warn({ from, to }, 'live: seqs never published and not readable from the log, skipped; clients catch up themselves');
         // Batches sent from now on claim the skipped seqs as sent, so every batched client sees the gap.

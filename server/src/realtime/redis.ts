@@ -18,9 +18,22 @@ const createRedisClient = (url: string) =>
   });
 export type RedisClient = ReturnType<typeof createRedisClient>;
 
+/**
+ * The adapter sends server-side events (PUBLISH) and keeps sessions (SET) without awaiting the commands: one in
+ * flight when Redis drops rejects unhandled, which ends the process. Both are best effort here — a change whose
+ * PUBLISH was lost is read from the event log by the reorder buffer, a lost session means a full reconnect.
+ */
+function catchUnawaited(client: RedisClient) {
+  for (const name of ['publish', 'set'] as const) {
+    const command = client[name].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(client, { [name]: (...args: unknown[]) => command(...args).catch(() => null) });
+  }
+}
+
 export async function createRedisAdapter(url: string) {
   const client = createRedisClient(url);
   client.on('error', () => {}); // reconnects by itself; an unhandled 'error' event would crash the process
+  catchUnawaited(client);
   await client.connect();
   return { client, adapter: createAdapter(client), close: () => client.quit().then(() => undefined, () => undefined) };
 }
