@@ -620,8 +620,9 @@ export interface ScenarioResult {
   };
   serverRssMb: number;
   /** Server RSS (all its processes), MB: before any client connected, with every client connected and
-   * subscribed but idle, after the load (drained), and 5 s after the clients left. */
-  rss: { noSockets: number; idleSockets: number; afterLoad: number; afterClose: number };
+   * subscribed but idle, after the load (drained), 5 s after the clients left, and (when asked: `settleMs`) once
+   * Socket.IO's recovery window has let go of the load's packets. */
+  rss: { noSockets: number; idleSockets: number; afterLoad: number; afterClose: number; afterWindow?: number };
   /** Clients subscribed for batched `changes` frames (else one `change` frame per change). */
   batch: boolean;
   messageBytes?: number;
@@ -676,7 +677,7 @@ async function startDriver(): Promise<{ pid: number; run(config: DriverConfig): 
 export async function runScenario(
   target: Target,
   p: ScenarioParams,
-  opts: { token: string; items: DriverItem[]; postmaster: number; log: (s: string) => void; batch: boolean },
+  opts: { token: string; items: DriverItem[]; postmaster: number; log: (s: string) => void; batch: boolean; settleMs?: number },
 ): Promise<ScenarioResult> {
   const serverRss = () => target.pids.reduce((a, pid) => a + rssMb(pid), 0);
   const rss = { noSockets: serverRss(), idleSockets: NaN, afterLoad: NaN, afterClose: NaN };
@@ -905,6 +906,11 @@ export async function runScenario(
   for (const c of clients) c.close();
   await sleep(5000);
   result.rss.afterClose = serverRss();
+  if (opts.settleMs) {
+    opts.log(`  waiting ${Math.round(opts.settleMs / 1000)} s for the recovery window to let go of the load …`);
+    await sleep(opts.settleMs);
+    result.rss.afterWindow = serverRss();
+  }
   return result;
 }
 

@@ -23,6 +23,9 @@ export interface RealtimeDeps {
   log?: { warn(obj: object, msg: string): void };
 }
 
+/** How long Socket.IO keeps a dropped client's session and the packets sent meanwhile, to replay them. */
+export const RECOVERY_WINDOW_MS = 2 * 60_000;
+
 /** Rooms of per-change (`change`) subscribers and of batched (`changes`) subscribers. */
 const room = (code: string) => `region:${code}`;
 const batchRoom = (code: string) => `batch:${code}`;
@@ -75,7 +78,8 @@ export class Realtime {
       serveClient: false,
       // Short drops (a wall's Wi-Fi, a phone in a lift) resume with the missed packets replayed by Socket.IO;
       // longer ones catch up through GET /api/events?since=.
-      connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: true },
+      // Every broadcast stays in memory that long: at 200 changes/s, 2 min hold about 40 MB.
+      connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
       ...(deps.adapter ? { adapter: deps.adapter } : {}),
     });
     this.io.use(async (socket, next) => {
