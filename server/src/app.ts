@@ -41,7 +41,6 @@ import { exportRoutes } from './export/export.routes.js';
 import { SearchRepository } from './search/search.repository.js';
 import { searchRoutes } from './search/search.routes.js';
 import { Realtime } from './realtime/realtime.js';
-import { createRedisAdapter } from './realtime/redis.js';
 import { PhotoFiles } from './photos/photos.files.js';
 import { PhotosRepository } from './photos/photos.repository.js';
 import { PhotosService } from './photos/photos.service.js';
@@ -203,7 +202,8 @@ export async function buildApp(config: Config): Promise<App> {
   await registerOpenApi(app, { title: '基层治理态势图 API (Jinshui situation map)', version: pkg.version });
 
   await app.register(jwt, { secret: config.jwtSecret ?? loadOrCreateSecret(config.dataDir) });
-  const redis = config.redisUrl ? await createRedisAdapter(config.redisUrl) : undefined;
+  // Imported only when used: the Redis client is a sizeable module that a single process never needs.
+  const redis = config.redisUrl ? await (await import('./realtime/redis.js')).createRedisAdapter(config.redisUrl) : undefined;
   const auth = new AuthService(
     new AuthRepository(db),
     // A wall display runs unattended for months: its token must not expire under it.

@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import type { SessionUser } from '../contract/auth.js';
 import type { LayerName } from '../contract/layers.js';
@@ -42,6 +41,7 @@ function cell(f: GeoJSON.Feature<GeoJSON.Geometry>, key: string, labels: Record<
 }
 
 async function xlsx(layer: LayerName, headers: string[], rows: unknown[][]): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded on first use: heavy, and not needed at start
   const book = new ExcelJS.Workbook();
   const sheet = book.addWorksheet(LAYER_TITLES[layer], { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.addRow(headers).font = { bold: true };
