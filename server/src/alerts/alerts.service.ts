@@ -138,7 +138,14 @@ export class AlertsService {
     const resolved: Alert[] = [];
     if (this.stopped) return { raised, resolved };
     for (const rule of rules) {
-      const keys = only[rule];
+      let keys = only[rule];
+      if (rule === 'campaign_stalled' && keys) {
+        // A change is progress: it can end its grid's stall but never start one (time does, and the timer finds
+        // it). So only grids with an unresolved stall need the campaign query, and at most times none has.
+        const open = new Set((await this.alerts.known(rule, [])).map((a) => scopeKey(a.subject)));
+        keys = new Set([...keys].filter((k) => open.has(k)));
+        if (!keys.size) continue;
+      }
       const candidates = await this.candidates(rule, now, keys && [...keys]);
       const key = (a: { subject: string; episode: string }) => `${a.subject}\n${a.episode}`;
       const holding = new Set(candidates.map(key));
