@@ -353,7 +353,7 @@ zero lost, duplicated or out-of-order events.${atGoalScale ? '' : `\n\n*This run
 | lost events (all reps) | 0 | ${lost} of ${sum('server', (r) => r.expectedDeliveries)} deliveries | ${sum('baseline', (r) => r.lost)} | ${ok(lost === 0)} |
 | duplicated events (all reps) | 0 | ${dup} | ${sum('baseline', (r) => r.duplicated)} | ${ok(dup === 0)} |
 | received out of seq order | 0 | ${ooo} | ${sum('baseline', (r) => r.outOfOrder)} | ${ok(ooo === 0)} |
-| server RSS, 1,000 idle sockets | ≤ 300 MB | ${fmt(rssIdle, 0)} MB (no sockets: ${fmt(rssNone, 0)} MB) | ${fmt(med('baseline', (r) => r.rss.idleSockets), 0)} MB | ${ok(rssIdle <= 300)} |
+| server RSS, ${params.clients} idle sockets | ≤ 300 MB | ${fmt(rssIdle, 0)} MB (no sockets: ${fmt(rssNone, 0)} MB) | ${fmt(med('baseline', (r) => r.rss.idleSockets), 0)} MB | ${ok(rssIdle <= 300)} |
 | server RSS after the load, clients gone | flat: ≤ idle + 10 % once the ${windowMin}-min recovery window, which keeps every frame sent, has passed | ${rssSettled === undefined ? 'not measured (--quick)' : `${fmt(rssSettled, 0)} MB`} (${fmt(rssAfter, 0)} MB 5 s after the clients left, ${fmt(med('server', (r) => r.rss.afterLoad), 0)} MB right after the load) | ${fmt(med('baseline', (r) => r.rss.afterClose), 0)} MB | ${rssSettled === undefined ? '—' : ok(rssSettled <= Math.max(rssIdle, rssNone) * 1.1)} |${has('cluster') ? `
 | 2 processes + Redis: lost + dup + out of order | 0 | ${clost} of ${sum('cluster', (r) => r.expectedDeliveries)} deliveries | — | ${ok(clost === 0)} |
 | 2 processes + Redis: p99 | ≤ 1.5 × one process | ${fmt(cp99)} ms (${ratio(cp99, p99)}) | — | ${ok(cp99 <= 1.5 * p99)} |` : ''}${has('feed') ? `
