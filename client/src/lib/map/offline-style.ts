@@ -24,10 +24,19 @@ export const MAP_COLORS = {
 /**
  * Invisible marker layers that fix the z-order of layers added later by independent components:
  * a component inserts its layers *before* its anchor, so mount order does not matter. `basemap` is the lowest:
- * scenery of the offline basemap (the neighbouring districts) under every region. deck.gl layers without a
- * `beforeId` go last, i.e. above `labels`.
+ * scenery of the offline basemap (the neighbouring districts) under every region. `coverage` holds deck.gl
+ * layers drawn under the points (`beforeId`); `points` the leader's point layers. deck.gl layers without a
+ * `beforeId` go last, i.e. above `points`.
  */
-export const ANCHORS = { basemap: 'anchor-basemap', context: 'anchor-context', regions: 'anchor-regions', overlays: 'anchor-overlays', labels: 'anchor-labels' } as const;
+export const ANCHORS = {
+  basemap: 'anchor-basemap',
+  context: 'anchor-context',
+  regions: 'anchor-regions',
+  overlays: 'anchor-overlays',
+  labels: 'anchor-labels',
+  coverage: 'anchor-coverage',
+  points: 'anchor-points',
+} as const;
 
 const anchorLayers = Object.values(ANCHORS).map((id) => ({ id, type: 'background' as const, layout: { visibility: 'none' as const } }));
 

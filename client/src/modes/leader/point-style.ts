@@ -1,7 +1,7 @@
 /**
  * How the leader map draws points: one hue family per layer, the status as the shade within it, so a glance
- * tells both what a point is and where it stands. Plain data with no map or DOM dependency, shared by the deck.gl
- * layer factory, the layer panel's legend and the side panel's lists, so map and legend cannot disagree.
+ * tells both what a point is and where it stands. Plain data with no map or DOM dependency, shared by the map's
+ * layers (point-layers.ts), the layer panel's legend and the side panel's lists, so map and legend cannot disagree.
  */
 import { OPEN_DISPUTE_STATUSES, type LayerName } from '$contract/layers';
 import type { RegionLevel } from '$contract/regions';

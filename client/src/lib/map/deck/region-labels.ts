@@ -1,22 +1,19 @@
 /**
- * deck.gl layer factory for region names. A factory, not a component, because deck layers are cheap immutable
- * descriptions: a new instance with the same `id` is diffed against the old one, so building one per change is
- * the intended use.
+ * deck.gl layer factory for the wall's region names: there they must stay legible over thousands of deck.gl
+ * symbols, so deck.gl draws them, above those (the leader draws its names with MapLibre, RegionLabels.svelte).
+ * A factory, not a component, because deck layers are cheap immutable descriptions: a new instance with the same
+ * `id` is diffed against the old one, so building one per change is the intended use. TextLayer rasterises the
+ * characters it needs (`characterSet: 'auto'`) with the browser's fonts: no glyph files are fetched.
  */
 import { TextLayer } from '@deck.gl/layers';
 import type { LngLat } from '../../geo/geometry';
+import { LABEL_FONT_FAMILY } from '../fonts';
 
 export interface RegionLabel {
   code: string;
   name: string;
   position: LngLat;
 }
-
-/**
- * The system CJK font, so no glyph files are fetched: MapLibre symbol layers would need PBF glyphs from a URL,
- * while TextLayer rasterises the characters it needs (`characterSet: 'auto'`) with the browser's fonts.
- */
-export const LABEL_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
 
 export function createRegionLabelLayer(id: string, data: readonly RegionLabel[], size: number): TextLayer<RegionLabel> {
   return new TextLayer<RegionLabel>({

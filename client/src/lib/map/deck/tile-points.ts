@@ -16,25 +16,10 @@ import type { Feature, Geometry } from 'geojson';
 import type { LayerName } from '$contract/layers';
 import mvtWorkerUrl from '@loaders.gl/mvt/mvt-worker.js?url';
 import type { PointProps } from '../../api/points';
+import { tileTemplate, type TileQuery } from '../tile-query';
 
 type Rgba = readonly [number, number, number, number] | readonly [number, number, number];
 type TileFeature = { properties: PointProps };
-
-export interface TileQuery {
-  region: string;
-  /** Statuses the server should send (a filter the user set); null = all. */
-  statuses?: readonly string[] | null;
-  /** Replay: statuses as they stood then. */
-  at?: string;
-}
-
-/** The tile URL template of a layer, with its query: a new template is a new tileset for deck. */
-export function tileTemplate(layer: LayerName, q: TileQuery): string {
-  const params = new URLSearchParams({ region: q.region });
-  if (q.statuses) params.set('status', q.statuses.join(','));
-  if (q.at) params.set('at', q.at);
-  return `/tiles/${layer}/{z}/{x}/{y}.mvt?${params.toString().replace(/%2C/g, ',')}`;
-}
 
 /** How one point looks; accessors over its properties (as the GeoJSON path's accessors read `point.props`). */
 export interface TileSymbology {

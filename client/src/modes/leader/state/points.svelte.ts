@@ -2,12 +2,12 @@
  * The point layers of the leader map for the region on screen: which are shown and how they are filtered
  * (persisted per browser), the points of each loaded layer, and live changes applied in place.
  *
- * Every array here is `$state.raw` and replaced, never mutated: deck.gl compares `data` by identity, and a
- * layer whose array did not change is not re-uploaded. The per-layer memo in `visible` keeps that true for
- * filtering too — changing the disputes filter hands deck a new disputes array and the same compounds array.
+ * Every array here is `$state.raw` and replaced, never mutated: the map compares each layer's array by
+ * identity, and a layer whose array did not change is not re-uploaded. The per-layer memo in `visible` keeps that true for
+ * filtering too — changing the disputes filter hands the map a new disputes array and the same compounds array.
  *
  * A layer with too many points for the region (`show`'s `tiled`) is not loaded: the map draws it from vector
- * tiles (lib/map/deck/tile-points.ts) and `all` holds only the points live changes touched since, which the map
+ * tiles (leader/PointLayers.svelte) and `all` holds only the points live changes touched since, which the map
  * draws over the tiles; `overridden` lists their ids so the tiles hide them (deleted ones too).
  */
 import { isLayerName, type LayerName } from '$contract/layers';
@@ -16,7 +16,7 @@ import type { LiveChange } from '../../../lib/api/live';
 import type { LngLat } from '../../../lib/geo/geometry';
 import { positionOf } from '../../../lib/state/points.svelte';
 import { fetchPoint, fetchPoints, type PointFeature, type PointProps } from '../../../lib/api/points';
-import type { TileQuery } from '../../../lib/map/deck/tile-points';
+import type { TileQuery } from '../../../lib/map/tile-query';
 import { DRAW_ORDER } from '../point-style';
 import { passesFilter, readLayerSettings, writeLayerSettings, type LayerFilter, type LayerSettings } from '../layer-settings';
 
@@ -243,7 +243,7 @@ export class LeaderPointsState {
   // ── live ──
 
   /**
-   * A change from the live feed: the point is replaced by id in a new array (deck sees a new `data`, the other
+   * A change from the live feed: the point is replaced by id in a new array (the map sees a new array, the other
    * layers keep theirs). Ignored during replay — the map shows another time then, and leaving replay reloads.
    */
   applyChange(change: LiveChange): void {
