@@ -1,4 +1,4 @@
-import type { GeoJSONSource, MapLayerMouseEvent, Map as MaplibreMap } from 'maplibre-gl';
+import type { ExpressionSpecification, GeoJSONSource, MapLayerMouseEvent, Map as MaplibreMap } from 'maplibre-gl';
 import type { FeatureCollection } from 'geojson';
 
 /**
@@ -12,6 +12,16 @@ export function removeLayersAndSource(map: MaplibreMap, layerIds: readonly strin
   } catch {
     /* map already removed */
   }
+}
+
+/**
+ * A constant paint value written as a per-feature expression (both branches alike). MapLibre compiles a shader
+ * program per layer type *and* per mix of constant and per-feature paint properties; the choropleth's fill colour
+ * is per feature, so a plain fill that states its colour this way shares the choropleth's program instead of
+ * needing one more (a second each in software WebGL, before the first full map).
+ */
+export function perFeature(value: string | number): ExpressionSpecification {
+  return ['case', ['==', ['id'], null], value, value];
 }
 
 export function setSourceData(map: MaplibreMap, sourceId: string, data: FeatureCollection): void {
