@@ -283,7 +283,7 @@ export async function buildApp(config: Config): Promise<App> {
     buildingGroups: new BuildingGroupsService(db, new BuildingGroupsRepository(db), eventsRepository, regions, (m) => realtime.publish(m)),
   });
   await app.register(tilesRoutes, { tiles: new TilesService(new TilesRepository(db), regions, db.kind) });
-  const coverage = new CoverageService(new CoverageRepository(db), regions, config.coverageDistanceM);
+  const coverage = new CoverageService(new CoverageRepository(db), regions, config.coverageDistanceM, () => eventsRepository.lastSeq());
   await app.register(coverageRoutes, { coverage });
   // Chromium starts on the first briefing, not here; it closes with the server.
   const printer = new PdfPrinter(config.chromiumPath);

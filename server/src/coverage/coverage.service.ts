@@ -2,7 +2,7 @@ import type { SessionUser } from '../contract/auth.js';
 import type { CoverageFigures, RegionCoverage, UncoveredCompoundProps } from '../contract/coverage.js';
 import type { RegionRef } from '../contract/regions.js';
 import { assertCanRead } from '../auth/auth.service.js';
-import type { RegionsService } from '../regions/regions.service.js';
+import { RollupCache, type RegionsService } from '../regions/regions.service.js';
 import type { CoverageRepository } from './coverage.repository.js';
 
 /** Most uncovered compounds one GeoJSON answer carries (a 100 m distance at 100× scale would be most of 300,000). */
@@ -28,16 +28,30 @@ const figures = (ref: RegionRef, compounds: number, covered: number): CoverageFi
 
 /** 服务覆盖: which compounds lie farther than a walking distance from every open community service centre. */
 export class CoverageService {
+  /**
+   * A region's figures change only with an event (a compound or a centre moved, opened or closed; an import), and
+   * at district level they take seconds of PostgreSQL per request at 100× (every compound against every centre),
+   * which every leader page asks for as it opens, competing with the page for the CPU.
+   */
+  private readonly regionCache: RollupCache<RegionCoverage>;
+
   constructor(
     private readonly coverage: CoverageRepository,
     private readonly regions: RegionsService,
     /** COVERAGE_DISTANCE_M: the distance when a request names none. */
     private readonly defaultDistanceM: number,
-  ) {}
+    lastSeq: () => Promise<number>,
+  ) {
+    this.regionCache = new RollupCache(lastSeq);
+  }
 
   /** The region's coverage and each child's; the region must be in the user's area (centres anywhere count). */
   async region(user: SessionUser, code = user.regionCode, distanceM = this.defaultDistanceM): Promise<RegionCoverage> {
     assertCanRead(user, code);
+    return this.regionCache.get(`${code}|${distanceM}`, () => this.compute(code, distanceM));
+  }
+
+  private async compute(code: string, distanceM: number): Promise<RegionCoverage> {
     const region = await this.regions.detail(code);
     const groupLength = region.children[0]?.code.length ?? code.length;
     const [counts, centres] = await Promise.all([this.coverage.counts(code, distanceM, groupLength), this.coverage.centres(code)]);

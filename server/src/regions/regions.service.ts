@@ -29,7 +29,7 @@ const MAX_AGE_MS = 60_000;
  * refreshing after the same change share one computation instead of a hundred. At district level each roll-up
  * scans every point of the district (300,000 compounds at 100×: a quarter of a second or more per table).
  */
-class RollupCache<T> {
+export class RollupCache<T> {
   private readonly entries = new Map<string, { seq: number; at: number; value: Promise<T> }>();
 
   constructor(private readonly lastSeq: () => Promise<number>) {}
