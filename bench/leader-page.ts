@@ -13,10 +13,11 @@
  *
  * "First full map": measured from navigation start until, all at once, the district is loaded
  * (`.leader[data-status=ready]`), the map has settled (`data-map-ready`), no layer in the layer panel is loading
- * (GeoJSON layers loaded, tiled layers' tiles of the view all arrived: deck's onViewportLoad) and MapLibre reports
+ * (GeoJSON layers loaded, tiled layers' tiles of the view all arrived) and MapLibre reports
  * `loaded()` with no tile or source pending. The leader's default layers are on (open disputes, service centres).
  * Bytes: the sum of CDP Network.loadingFinished encodedDataLength (bytes on the wire, headers included, after any
- * compression) of every request the page made up to that moment, the page's own documents and scripts included.
+ * compression) of every request the page made up to that moment, the page's own documents and scripts included;
+ * vector tiles (fetched in MapLibre's workers, unseen by that session) as Playwright's body + header sizes.
  *
  * Baseline in the same run ("bare map"): the same Chromium on a fresh profile opens a page with MapLibre alone
  * (node_modules/maplibre-gl, no app code) drawing the district's streets from the same server's children.geojson as
@@ -103,6 +104,8 @@ async function measure(url: string, token: string, visit: Visit): Promise<Run> {
   }
 }
 
+const isTile = (url: string) => url.includes('/tiles/');
+
 async function load(url: string, token: string, profile: string, httpCache: boolean): Promise<Run> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -126,7 +129,19 @@ async function load(url: string, token: string, profile: string, httpCache: bool
     const urls = new Map<string, string>();
     const done: { url: string; bytes: number }[] = [];
     cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
-    cdp.on('Network.loadingFinished', (e) => done.push({ url: urls.get(e.requestId) ?? '', bytes: e.encodedDataLength }));
+    cdp.on('Network.loadingFinished', (e) => {
+      const u = urls.get(e.requestId) ?? '';
+      if (!isTile(u)) done.push({ url: u, bytes: e.encodedDataLength });
+    });
+    // MapLibre fetches vector tiles in its web workers, which the page's CDP session does not see: tiles are
+    // counted from Playwright's request events (which include workers), as body plus headers on the wire.
+    page.on('requestfinished', (r) => {
+      if (!isTile(r.url())) return;
+      void r.sizes().then(
+        (s) => done.push({ url: r.url(), bytes: s.responseBodySize + s.responseHeadersSize }),
+        () => undefined,
+      );
+    });
 
     await page.goto(`${url}/`, { waitUntil: 'commit' });
     // A string, not a function: tsx would wrap named inner functions in a helper (__name) the page does not have.
@@ -259,7 +274,8 @@ async function main() {
     '',
     '"First full map" = district loaded, map settled, no layer loading in the layer panel (GeoJSON loaded, every tile of',
     'the view arrived), MapLibre loaded with no source pending; from navigation start. Bytes = CDP encodedDataLength of',
-    "every request (app code included). The leader's default layers are on: open disputes and service centres.",
+    "every request (app code included; vector tiles, fetched in MapLibre's workers, as Playwright's body + header sizes).",
+    "The leader's default layers are on: open disputes and service centres.",
     'Visit "cold": a new browser profile (empty HTTP cache and GPU program cache). "returning": a profile that opened the',
     'page once before, in a browser since closed (hashed assets from the HTTP cache, shaders from the GPU program cache;',
     'every data request still goes to the server).',
