@@ -221,7 +221,7 @@ describe('leader drill-down in Chromium', () => {
     await expectKpisMatch('410105');
   });
 
-  it('opens a point clicked on the map — not the region under it — and closes it again', async () => {
+  it('names a point under the pointer, opens it on a click — not the region under it — and closes it again', async () => {
     const centres = (await get<PointCollection>('/api/layers/service-centres?region=410105')).features;
     const drawn = await drawnPoints('410105');
     const box = (await page.locator('[data-map-ready]').boundingBox())!;
@@ -235,6 +235,9 @@ describe('leader drill-down in Chromium', () => {
       }, (centre.geometry as Point).coordinates as [number, number]);
       if (!hit.onMap || drawn.filter((p) => Math.hypot(p.x - hit.x, p.y - hit.y) < POINT_CLEARANCE).length !== 1) continue;
 
+      // Hovering it first names it in the point tooltip (not the region's).
+      await page.mouse.move(box.x + hit.x, box.y + hit.y);
+      await expect.poll(() => page.locator('[role="tooltip"] .name').first().innerText().catch(() => '')).toBe(centre.properties.name);
       await page.mouse.click(box.x + hit.x, box.y + hit.y);
       await page.waitForURL((url) => url.searchParams.get('point') === `service-centres/${centre.properties.id}`, { timeout: 10_000 });
       await page.waitForSelector('[data-testid="point-detail"][data-status="ready"]', { timeout: READY_TIMEOUT });
