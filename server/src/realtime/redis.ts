@@ -21,7 +21,8 @@ export type RedisClient = ReturnType<typeof createRedisClient>;
 /**
  * The adapter sends server-side events (PUBLISH) and keeps sessions (SET) without awaiting the commands: one in
  * flight when Redis drops rejects unhandled, which ends the process. Both are best effort here — a change whose
- * PUBLISH was lost is read from the event log by the reorder buffer, a lost session means a full reconnect.
+ * PUBLISH was lost is read from the event log by the peers' reorder buffers once a later change shows the hole, a
+ * lost session means a full reconnect.
  */
 function catchUnawaited(client: RedisClient) {
   for (const name of ['publish', 'set'] as const) {
