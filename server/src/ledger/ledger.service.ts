@@ -86,7 +86,8 @@ export class LedgerService {
 
   /** The period of a request: both ends given, or defaults (the last 12 months); a 400 when it runs backwards. */
   period(from?: string, to?: string): LedgerPeriod {
-    const defaults = lastTwelveMonths(to ? new Date(`${to}T00:00:00Z`) : new Date());
+    // Without `to`, the period ends today in the district (UTC+8), as the contract's default says.
+    const defaults = lastTwelveMonths(to ? new Date(`${to}T00:00:00Z`) : undefined);
     const period = { from: from ?? defaults.from, to: to ?? defaults.to };
     if (period.from > period.to) throw badRequest(`The period must not end (${period.to}) before it starts (${period.from})`);
     return period;

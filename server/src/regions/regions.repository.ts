@@ -3,6 +3,7 @@ import type { PartyOrg, RegionKpis, RegionRef, RegionStats } from '../contract/r
 import { OPEN_DISPUTE_STATUSES } from '../contract/layers.js';
 import { statusAtSql } from '../layers/layers.repository.js';
 import { lastTwelveMonths } from '../contract/ledger.js';
+import { DISTRICT_UTC_OFFSET_MS } from '../contract/district-day.js';
 import { recordCountsSql } from '../ledger/ledger.repository.js';
 
 export interface RegionRow extends RegionRef {
@@ -46,8 +47,9 @@ export class RegionsRepository {
   async stats(code: string, at?: string): Promise<Omit<RegionStats, 'region'>> {
     const status = (layer: Parameters<typeof statusAtSql>[0]) => statusAtSql(layer, '$2::timestamptz');
     const disputeStatus = status('disputes');
-    // The ledger's figures over the 12 months up to the replay time (or now), as GET /api/ledger/:region counts them.
-    const period = lastTwelveMonths(at ? new Date(at) : new Date());
+    // The ledger's figures over the 12 months up to the district's day of the replay time (or now), as
+    // GET /api/ledger/:region counts them.
+    const period = lastTwelveMonths(new Date((at ? Date.parse(at) : Date.now()) + DISTRICT_UTC_OFFSET_MS));
     const [row] = await this.db.query(
       `SELECT
          (SELECT json_object_agg(level, n) FROM (SELECT level, count(*) AS n FROM regions
