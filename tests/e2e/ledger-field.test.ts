@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LedgerRecord } from '../../server/src/contract/ledger.js';
+import { districtToday } from '../../server/src/contract/district-day.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { client, login } from '../helpers/api.js';
 import { DEMO_PASSWORD } from '../helpers/templates.js';
@@ -18,7 +19,8 @@ const READY_TIMEOUT = 60_000;
 const LIVE_TIMEOUT = 20_000;
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const SHOTS = [ARTIFACTS, '/tmp/shots-ledger-field'];
-const today = () => new Date().toISOString().slice(0, 10);
+// The district's day (UTC+8), as the sheet and the server count it: in the UTC evening it is already tomorrow there.
+const today = () => districtToday();
 
 describe('the ledger from /field and the admin fund form in Chromium', { timeout: 180_000 }, () => {
   let server: TestServer;
