@@ -1,3 +1,5 @@
+import type { RegionLevel } from '$contract/regions';
+
 /**
  * The fonts map labels are drawn with: the system's CJK fonts, so no glyph or font file is fetched and the map
  * works with no internet (Debian: fonts-noto-cjk).
@@ -14,3 +16,6 @@ export const LABEL_FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Source Ha
 export function labelFontStack(weight: 'Medium' | 'SemiBold'): string[] {
   return [`Noto Sans CJK SC ${weight}`, 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei'];
 }
+
+/** Region names' size by level: smaller for deeper levels, as there are more of them and each is smaller on screen. */
+export const REGION_LABEL_SIZE: Record<RegionLevel, number> = { district: 18, street: 16, community: 14, grid: 13, building_group: 12 };
