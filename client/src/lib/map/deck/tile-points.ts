@@ -111,10 +111,3 @@ export function createTiledPointLayer(o: TiledPointLayerOptions) {
   });
 }
 
-/** A picked tile feature as the properties and position the modes use (picking answers WGS84 GeoJSON). */
-export function pickedTilePoint(object: unknown): { props: PointProps; position: [number, number] } | null {
-  const f = object as Feature<Geometry, PointProps> | null;
-  if (!f?.properties || typeof f.properties.id !== 'string' || f.geometry?.type !== 'Point') return null;
-  const [lng, lat] = f.geometry.coordinates;
-  return { props: f.properties, position: [lng, lat] };
-}

@@ -177,13 +177,6 @@ export class LeaderPointsState {
     this.tilesPending = next;
   }
 
-  /** Tiled layer points the map must not draw from tiles: changed live (drawn from `all`), or filtered out here. */
-  hiddenInTiles(layer: LayerName): (p: PointProps) => boolean {
-    const overridden = this.overridden[layer];
-    const filter = { ...this.settings[layer], statuses: null };
-    return (p) => !!overridden?.has(p.id) || !passesFilter(layer, p, filter);
-  }
-
   retry(): void {
     this.errors = {};
     this.#loadMissing();
