@@ -184,7 +184,8 @@ async function main() {
   const kinds: Kind[] = (['baseline', 'ws', 'server', ...(withCluster ? (['cluster'] as const) : []), ...(withFeed ? (['feed'] as const) : [])] as Kind[]).filter(
     (k) => !only || only.includes(k),
   );
-  let cluster2: Target | undefined;
+  // The cluster's log, kept across its runs: its processes stop after each run, so they use no CPU during the others.
+  let clusterLog = '';
   for (let rep = 1; rep <= reps; rep++) {
     // Alternate the order, so no side always runs on a warmer (or more fragmented) machine.
     const order = rep % 2 ? kinds : [...kinds].reverse();
@@ -211,7 +212,7 @@ async function main() {
           await baseline.stop();
         }
       } else {
-        const target = kind === 'server' ? server : (cluster2 ??= await startCluster({ databaseUrl, demoPassword: DEMO_PASSWORD, dataDir }));
+        const target = kind === 'server' ? server : await startCluster({ databaseUrl, demoPassword: DEMO_PASSWORD, dataDir });
         await waitForSettled(databaseUrl);
         await refreshItems(databaseUrl, items);
         // Once, not in --quick: is the memory the load took given back when the recovery window has passed?
@@ -221,13 +222,16 @@ async function main() {
         runs.push(r);
         log(`  ${brief(r)}`);
         if (target.child.exitCode !== null) throw new Error(`${kind} died: ${target.output()}`);
+        if (target !== server) {
+          clusterLog += target.output();
+          await target.stop();
+        }
         await waitForSettled(databaseUrl);
       }
     }
   }
-  await cluster2?.stop();
   const statements = await statementStats(databaseUrl, 'read');
-  const serverLog = server.output() + (cluster2?.output() ?? '');
+  const serverLog = server.output() + clusterLog;
   await server.stop();
   cluster.stop();
 

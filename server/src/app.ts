@@ -256,7 +256,7 @@ export async function buildApp(config: Config): Promise<App> {
   app.addHook('preClose', () => alerts.stop());
 
   const layers = new LayersService(db, new LayersRepository(db), eventsRepository, new IdempotencyRepository(), regions, publishAndAlert);
-  const campaigns = new CampaignsService(new CampaignsRepository(db), regions, { db, events: eventsRepository, publish: publishAndAlert });
+  const campaigns = new CampaignsService(new CampaignsRepository(db), regions, () => eventsRepository.lastSeq(), { db, events: eventsRepository, publish: publishAndAlert });
   const ledger = new LedgerService({ db, ledger: new LedgerRepository(db), regions, events: eventsRepository, publish: (m) => realtime.publish(m) });
   const users = new UsersService(db, new UsersRepository(db), eventsRepository, {
     publish: (m) => realtime.publish(m),

@@ -138,20 +138,23 @@ describe.each(BACKENDS)('layers API on %s', (backend) => {
     expect(targets.ids).toHaveLength(progress.children.find((c: { code: string }) => c.code === '410105001').targets);
   });
 
-  it('replays statuses and campaign progress as they stood at a time T from the event log', async () => {
+  it('replays statuses and campaign progress as they stood at a time T from the event log; now is current (cached only until the next event)', async () => {
     const [row] = await server.db.query(
       `SELECT id, version, left(region_code, 14) AS grid FROM compounds WHERE kind = 'unmanaged' AND status = 'in_progress' ORDER BY id LIMIT 1`,
     );
     const coordinator = client(server.url, await login(server.url, `grid-${row.grid}`));
     const progress = async (at?: string) =>
       (await leader.get(`/api/campaigns/unmanaged-compounds/progress?region=410105${at ? `&at=${at}` : ''}`)).body.done as number;
+    const listed = async () => (await leader.get('/api/campaigns')).body.find((c: { id: string }) => c.id === 'unmanaged-compounds').done as number;
     const doneBefore = await progress();
+    const listedBefore = await listed();
     await new Promise((r) => setTimeout(r, 20));
     const t = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 20));
     expect((await coordinator.patch(`/api/layers/compounds/${row.id}`, { status: 'done', version: row.version })).status).toBe(200);
 
     expect(await progress()).toBe(doneBefore + 1);
+    expect(await listed()).toBe(listedBefore + 1);
     expect(await progress(t)).toBe(doneBefore);
     const then = await leader.get(`/api/layers/compounds?region=${row.grid}&at=${t}`);
     expect(then.body.features.find((f: { id: string }) => f.id === row.id).properties.status).toBe('in_progress');
