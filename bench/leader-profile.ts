@@ -1,7 +1,7 @@
 /**
  * Where the leader page's first full map spends its time (companion of bench/leader-page.ts, which only times it):
  *
- *   npx tsx bench/leader-profile.ts --url http://127.0.0.1:PORT --password P [--runs 3] [--cpu out.cpuprofile] [--block REGEX] [--css RULES]
+ *   npx tsx bench/leader-profile.ts --url http://127.0.0.1:PORT --password P [--runs 3] [--cpu out.cpuprofile] [--css RULES]
  *
  * Against a running server (start it yourself on the database to profile). Per run, a cold Chromium (same flags,
  * viewport and conditions as leader-page.ts) opens `/` signed in as `leader`, and the page reports, in ms from
@@ -24,8 +24,6 @@ const url = arg('url', 'http://127.0.0.1:3000');
 const password = arg('password', 'bench-demo-password');
 const runs = Number(arg('runs', '3'));
 const cpuOut = arg('cpu', '');
-// --block REGEX: requests whose URL matches are refused (what-if: the page without them, e.g. the side panels' data).
-const block = arg('block', '');
 // --css RULES: a style sheet added to the page (what-if: e.g. without animations or backdrop blur).
 const css = arg('css', '');
 
@@ -121,7 +119,6 @@ async function run(tok: string, cpu: boolean) {
     await page.evaluate((t) => localStorage.setItem('jinshui.token', t), tok);
     await page.addInitScript(PROBE);
     if (css) await page.addInitScript((rules) => addEventListener('DOMContentLoaded', () => document.head.append(Object.assign(document.createElement('style'), { textContent: rules }))), css);
-    if (block) await page.route(new RegExp(block), (route) => route.abort());
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
