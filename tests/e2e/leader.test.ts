@@ -189,6 +189,28 @@ describe('leader drill-down in Chromium', () => {
     await shot('leader-1920.png');
   });
 
+  it('keeps the compositor idle over the map: no backdrop blur, endless CSS animations only in steps', async () => {
+    // Without a GPU (a wall PC, this machine) each frame of a smooth animation, and a backdrop blur over the map,
+    // has the compositor redraw the whole screen, taking the CPU the map needs (bench/RESULTS-leader.md, notes).
+    const found = await page.evaluate<{ blurred: string[]; smooth: string[] }>(`(() => {
+      const blurred = [...document.querySelectorAll('*')]
+        .filter((el) => getComputedStyle(el).backdropFilter !== 'none')
+        .map((el) => el.className.toString());
+      const smooth = [];
+      const visit = (rules) => {
+        for (const r of rules) {
+          if (r.cssRules && !(r instanceof CSSKeyframesRule)) visit(r.cssRules);
+          const st = r.style;
+          // MapLibre's own rules (its geolocate control, not on this page) are not ours to judge.
+          if (st && st.animationIterationCount === 'infinite' && !/^steps/.test(st.animationTimingFunction) && !r.selectorText.startsWith('.maplibregl-')) smooth.push(r.selectorText + ' ' + st.animationTimingFunction);
+        }
+      };
+      for (const sheet of document.styleSheets) visit(sheet.cssRules);
+      return { blurred, smooth };
+    })()`);
+    expect(found).toEqual({ blurred: [], smooth: [] });
+  });
+
   it('drills from the district to a building group by clicks on the map; breadcrumb, URL and KPIs follow', async () => {
     walked.push('410105');
     const names = ['金水区'];
