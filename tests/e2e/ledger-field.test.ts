@@ -20,7 +20,7 @@ const LIVE_TIMEOUT = 20_000;
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const SHOTS = [ARTIFACTS, '/tmp/shots-ledger-field'];
 // The district's day (UTC+8), as the sheet and the server count it: in the UTC evening it is already tomorrow there.
-const today = () => districtToday();
+const today = districtToday;
 
 describe('the ledger from /field and the admin fund form in Chromium', { timeout: 180_000 }, () => {
   let server: TestServer;

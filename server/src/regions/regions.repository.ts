@@ -49,7 +49,7 @@ export class RegionsRepository {
     const disputeStatus = status('disputes');
     // The ledger's figures over the 12 months up to the district's day of the replay time (or now), as
     // GET /api/ledger/:region counts them.
-    const period = lastTwelveMonths(new Date((at ? Date.parse(at) : Date.now()) + DISTRICT_UTC_OFFSET_MS));
+    const period = lastTwelveMonths(at ? new Date(Date.parse(at) + DISTRICT_UTC_OFFSET_MS) : undefined);
     const [row] = await this.db.query(
       `SELECT
          (SELECT json_object_agg(level, n) FROM (SELECT level, count(*) AS n FROM regions
